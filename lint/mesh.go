@@ -1,0 +1,91 @@
+package lint
+
+import (
+	"time"
+
+	meshconfig "istio.io/api/mesh/v1alpha1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// MeshConfig is the mesh config found among the inputs: the `mesh` key of
+// the `istio` ConfigMap in the root namespace, or the spec.meshConfig of an
+// IstioOperator. It is a Resource of KindMeshConfig.
+type MeshConfig struct {
+	metav1.ObjectMeta
+	// SourceKind is "ConfigMap" or "IstioOperator".
+	SourceKind string
+	Spec       *meshconfig.MeshConfig
+}
+
+// FieldPath returns the path of a mesh config field ("connectTimeout") in
+// the resource it came from: data.mesh.connectTimeout in the ConfigMap,
+// spec.meshConfig.connectTimeout in an IstioOperator.
+func (m *MeshConfig) FieldPath(field string) string {
+	if m.SourceKind == "IstioOperator" {
+		return "spec.meshConfig." + field
+	}
+	return "data.mesh." + field
+}
+
+// mTLS modes as the config file and PeerAuthentication spell them.
+const (
+	MTLSStrict     = "STRICT"
+	MTLSPermissive = "PERMISSIVE"
+	MTLSDisable    = "DISABLE"
+)
+
+// Mesh holds the mesh-wide settings the checks depend on: what the config
+// file's mesh block says, overlaid by a mesh config found in the inputs.
+type Mesh struct {
+	// MTLS is the mesh-wide default mode when no PeerAuthentication says
+	// otherwise: STRICT, PERMISSIVE, DISABLE or "" (unknown).
+	MTLS string
+	// EnableAutoMtls is nil when unknown; Istio's default is true.
+	EnableAutoMtls *bool
+	RootNamespace  string
+	DomainSuffix   string
+	// ConnectTimeout is zero when unset (Istio's default is 10s).
+	ConnectTimeout time.Duration
+	// TLSPorts are the port numbers that carry TLS (443 is always one).
+	TLSPorts []uint32
+}
+
+// DefaultMesh returns Istio's defaults.
+func DefaultMesh() Mesh {
+	return Mesh{RootNamespace: "istio-system", DomainSuffix: "cluster.local", TLSPorts: []uint32{443}}
+}
+
+// AutoMtls reports whether auto mTLS is on (Istio's default).
+func (m *Mesh) AutoMtls() bool { return m.EnableAutoMtls == nil || *m.EnableAutoMtls }
+
+// IsTLSPort reports whether port carries TLS by convention or configuration.
+func (m *Mesh) IsTLSPort(port uint32) bool {
+	if port == 443 {
+		return true
+	}
+	for _, p := range m.TLSPorts {
+		if p == port {
+			return true
+		}
+	}
+	return false
+}
+
+// withConfig overlays a mesh config resource found in the inputs.
+func (m Mesh) withConfig(mc *MeshConfig) Mesh {
+	if mc == nil || mc.Spec == nil {
+		return m
+	}
+	s := mc.Spec
+	if v := s.GetEnableAutoMtls(); v != nil {
+		b := v.GetValue()
+		m.EnableAutoMtls = &b
+	}
+	if s.GetRootNamespace() != "" {
+		m.RootNamespace = s.GetRootNamespace()
+	}
+	if d := s.GetConnectTimeout(); d != nil {
+		m.ConnectTimeout = d.AsDuration()
+	}
+	return m
+}

@@ -1,0 +1,34 @@
+package lint
+
+// Registry is the catalog, in ID order. Adding a check means adding its file,
+// its testdata and one line here.
+func Registry() []*Check {
+	return []*Check{
+		MissingIstioMutual,
+		HTTPRoutesOnPassthroughGateway,
+		HTTPSOnHTTPPort,
+		RetryWithoutReset,
+		FragileEnvoyFilterInsert,
+		TLSRoutesOnTerminatingGateway,
+		DoubleTLS,
+		SharedGatewayCertificate,
+		IngressBypassesSubsetRouting,
+		ConnectTimeoutTooLow,
+		HeadlessServiceHTTPPort,
+		UndefinedSubset,
+		GatewayNotFound,
+		HostNotInGateway,
+		ConflictingGatewayServers,
+		InvalidSpec,
+	}
+}
+
+// CheckByName returns the registered check with an ID or name, or nil.
+func CheckByName(idOrName string) *Check {
+	for _, c := range Registry() {
+		if c.ID == idOrName || c.Name == idOrName {
+			return c
+		}
+	}
+	return nil
+}
