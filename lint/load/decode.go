@@ -1,0 +1,291 @@
+package load
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	meshconfig "istio.io/api/mesh/v1alpha1"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	networkingv1alpha3 "istio.io/client-go/pkg/apis/networking/v1alpha3"
+	securityv1 "istio.io/client-go/pkg/apis/security/v1"
+	"google.golang.org/protobuf/proto"
+	"gopkg.in/yaml.v3"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/meshlint/meshlint/lint"
+)
+
+type docDecoder struct {
+	loc  *locator
+	opts Options
+	res  *chunkResult
+}
+
+func (d *docDecoder) errorf(n *yaml.Node, format string, args ...any) {
+	d.res.errors = append(d.res.errors, InputError{File: d.loc.file, Line: n.Line + d.loc.offset, Message: fmt.Sprintf(format, args...)})
+}
+
+// field returns the value node of key in mapping n, or nil.
+func field(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return deref(n.Content[i+1])
+		}
+	}
+	return nil
+}
+
+func scalarField(n *yaml.Node, key string) string {
+	if v := field(n, key); v != nil && v.Kind == yaml.ScalarNode && v.Tag != "!!null" {
+		return v.Value
+	}
+	return ""
+}
+
+// object decodes one top-level object: a resource, or a List of them.
+func (d *docDecoder) object(n *yaml.Node, _ string) {
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, "expected a Kubernetes object, got %s", nodeType(n))
+		return
+	}
+	apiVersion, kind := scalarField(n, "apiVersion"), scalarField(n, "kind")
+	if kind == "List" || strings.HasSuffix(kind, "List") && field(n, "items") != nil {
+		items := field(n, "items")
+		if items == nil || isNull(items) {
+			return
+		}
+		if items.Kind != yaml.SequenceNode {
+			d.errorf(items, "items of %s must be a list, got %s", kind, nodeType(items))
+			return
+		}
+		for _, it := range items.Content {
+			it = deref(it)
+			if isNull(it) {
+				continue
+			}
+			sub := &docDecoder{loc: &locator{file: d.loc.file, offset: d.loc.offset}, opts: d.opts, res: d.res}
+			sub.object(it, "")
+		}
+		return
+	}
+	if kind == "" || apiVersion == "" {
+		// Not a Kubernetes object (a values file, a kustomization patch):
+		// skipped like any other kind.
+		return
+	}
+	group, version := splitAPIVersion(apiVersion)
+	d.loc.root = n
+	switch {
+	case group == "networking.istio.io" && isVersion(version, "v1", "v1beta1", "v1alpha3"):
+		switch kind {
+		case "DestinationRule":
+			o := &networkingv1.DestinationRule{}
+			d.istio(n, lint.KindDestinationRule, apiVersion, &o.ObjectMeta, &o.Spec, o)
+		case "VirtualService":
+			o := &networkingv1.VirtualService{}
+			d.istio(n, lint.KindVirtualService, apiVersion, &o.ObjectMeta, &o.Spec, o)
+		case "Gateway":
+			o := &networkingv1.Gateway{}
+			d.istio(n, lint.KindGateway, apiVersion, &o.ObjectMeta, &o.Spec, o)
+		case "ServiceEntry":
+			o := &networkingv1.ServiceEntry{}
+			d.istio(n, lint.KindServiceEntry, apiVersion, &o.ObjectMeta, &o.Spec, o)
+		case "EnvoyFilter":
+			o := &networkingv1alpha3.EnvoyFilter{}
+			r := d.istio(n, lint.KindEnvoyFilter, apiVersion, &o.ObjectMeta, &o.Spec, o)
+			if r != nil && version != "v1alpha3" {
+				r.Problems = append(r.Problems, lint.SchemaProblem{Path: "apiVersion",
+					Message: fmt.Sprintf("EnvoyFilter is served only as networking.istio.io/v1alpha3, not %s", version)})
+			}
+		}
+	case group == "security.istio.io" && isVersion(version, "v1", "v1beta1") && kind == "PeerAuthentication":
+		o := &securityv1.PeerAuthentication{}
+		d.istio(n, lint.KindPeerAuthentication, apiVersion, &o.ObjectMeta, &o.Spec, o)
+	case group == "" && version == "v1" && kind == "Service":
+		d.service(n, apiVersion)
+	case group == "" && version == "v1" && kind == "ConfigMap":
+		d.configMap(n)
+	case group == "install.istio.io" && kind == "IstioOperator":
+		d.istioOperator(n, apiVersion)
+	}
+}
+
+func splitAPIVersion(v string) (group, version string) {
+	if i := strings.LastIndexByte(v, '/'); i >= 0 {
+		return v[:i], v[i+1:]
+	}
+	return "", v
+}
+
+func isVersion(v string, vs ...string) bool {
+	for _, x := range vs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// meta decodes metadata; it returns false (after recording an input error)
+// when the object cannot be identified.
+func (d *docDecoder) meta(n *yaml.Node, kind string, om *metav1.ObjectMeta) bool {
+	md := field(n, "metadata")
+	if md == nil || md.Kind != yaml.MappingNode {
+		d.errorf(n, "%s has no metadata", kind)
+		return false
+	}
+	om.Name = scalarField(md, "name")
+	if om.Name == "" {
+		d.errorf(md, "%s has no metadata.name", kind)
+		return false
+	}
+	om.Namespace = scalarField(md, "namespace")
+	if om.Namespace == "" {
+		om.Namespace = d.opts.namespace()
+	}
+	om.Labels = stringMap(field(md, "labels"))
+	om.Annotations = stringMap(field(md, "annotations"))
+	if ts := scalarField(md, "creationTimestamp"); ts != "" {
+		var t metav1.Time
+		if err := t.UnmarshalQueryParameter(ts); err == nil {
+			om.CreationTimestamp = t
+		}
+	}
+	return true
+}
+
+func stringMap(n *yaml.Node) map[string]string {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	m := make(map[string]string, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		m[deref(n.Content[i]).Value] = deref(n.Content[i+1]).Value
+	}
+	return m
+}
+
+// topLevel are the fields an Istio resource may carry besides spec.
+var topLevel = map[string]bool{"apiVersion": true, "kind": true, "metadata": true, "spec": true, "status": true}
+
+func (d *docDecoder) istio(n *yaml.Node, kind lint.Kind, apiVersion string, om *metav1.ObjectMeta, spec proto.Message, obj metav1.Object) *lint.Resource {
+	if !d.meta(n, string(kind), om) {
+		return nil
+	}
+	pd := &protoDecoder{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i].Value; !topLevel[k] {
+			pd.problem(k, "unknown field %q", k)
+		}
+	}
+	pd.message(field(n, "spec"), spec.ProtoReflect(), "spec")
+	r := &lint.Resource{Kind: kind, APIVersion: apiVersion, Object: obj, Locator: d.loc, Problems: pd.problems}
+	d.res.resources = append(d.res.resources, r)
+	return r
+}
+
+func (d *docDecoder) service(n *yaml.Node, apiVersion string) {
+	svc := &corev1.Service{}
+	if !d.meta(n, "Service", &svc.ObjectMeta) {
+		return
+	}
+	if spec := field(n, "spec"); spec != nil && !isNull(spec) {
+		// Services are not Istio resources: decode them the way the API
+		// server does, through their JSON form.
+		raw, err := json.Marshal(toAny(spec))
+		if err == nil {
+			err = json.Unmarshal(raw, &svc.Spec)
+		}
+		if err != nil {
+			d.errorf(spec, "decoding Service %s/%s spec: %v", svc.Namespace, svc.Name, err)
+			return
+		}
+	}
+	d.res.resources = append(d.res.resources, &lint.Resource{Kind: lint.KindService, APIVersion: apiVersion, Object: svc, Locator: d.loc})
+}
+
+// configMap reads the mesh config from the `istio` ConfigMap in the root
+// namespace; other ConfigMaps are skipped.
+func (d *docDecoder) configMap(n *yaml.Node) {
+	md := field(n, "metadata")
+	ns := scalarField(md, "namespace")
+	if ns == "" {
+		ns = d.opts.namespace()
+	}
+	if scalarField(md, "name") != "istio" || ns != d.opts.rootNamespace() {
+		return
+	}
+	mc := &lint.MeshConfig{SourceKind: "ConfigMap", Spec: &meshconfig.MeshConfig{}}
+	if !d.meta(n, "ConfigMap", &mc.ObjectMeta) {
+		return
+	}
+	r := &lint.Resource{Kind: lint.KindMeshConfig, APIVersion: "v1", Object: mc, Locator: d.loc}
+	if meshNode := field(field(n, "data"), "mesh"); meshNode != nil && meshNode.Kind == yaml.ScalarNode && meshNode.Value != "" {
+		var inner yaml.Node
+		if err := yaml.Unmarshal([]byte(meshNode.Value), &inner); err != nil {
+			msg, _ := shiftLine(err.Error(), 0)
+			d.errorf(meshNode, "invalid YAML in data.mesh of ConfigMap %s/istio: %s", ns, msg)
+			return
+		}
+		pd := &protoDecoder{}
+		if len(inner.Content) > 0 {
+			pd.message(inner.Content[0], mc.Spec.ProtoReflect(), "data.mesh")
+		}
+		r.Problems = pd.problems
+		d.loc.mesh = &inner
+		d.loc.meshValue = meshNode
+	}
+	d.res.resources = append(d.res.resources, r)
+}
+
+func (d *docDecoder) istioOperator(n *yaml.Node, apiVersion string) {
+	mc := &lint.MeshConfig{SourceKind: "IstioOperator", Spec: &meshconfig.MeshConfig{}}
+	if !d.meta(n, "IstioOperator", &mc.ObjectMeta) {
+		return
+	}
+	meshNode := field(field(n, "spec"), "meshConfig")
+	if meshNode == nil || isNull(meshNode) {
+		return
+	}
+	pd := &protoDecoder{}
+	pd.message(meshNode, mc.Spec.ProtoReflect(), "spec.meshConfig")
+	d.res.resources = append(d.res.resources, &lint.Resource{Kind: lint.KindMeshConfig, APIVersion: apiVersion, Object: mc, Locator: d.loc, Problems: pd.problems})
+}
+
+// MeshConfigFromConfigMap reads a mesh config from the data.mesh key of a
+// ConfigMap (the webhook's cached `istio` ConfigMap).
+func MeshConfigFromConfigMap(cm *corev1.ConfigMap) (*lint.Resource, error) {
+	mc := &lint.MeshConfig{ObjectMeta: *cm.ObjectMeta.DeepCopy(), SourceKind: "ConfigMap", Spec: &meshconfig.MeshConfig{}}
+	r := &lint.Resource{Kind: lint.KindMeshConfig, APIVersion: "v1", Object: mc}
+	text := cm.Data["mesh"]
+	if strings.TrimSpace(text) == "" {
+		return r, nil
+	}
+	var inner yaml.Node
+	if err := yaml.Unmarshal([]byte(text), &inner); err != nil {
+		return nil, fmt.Errorf("parsing data.mesh of ConfigMap %s/%s: %w", cm.Namespace, cm.Name, err)
+	}
+	pd := &protoDecoder{}
+	if len(inner.Content) > 0 {
+		pd.message(inner.Content[0], mc.Spec.ProtoReflect(), "data.mesh")
+	}
+	r.Problems = pd.problems
+	return r, nil
+}
+
+// Bytes decodes one input (a file's contents, or an admission request's raw
+// object, which is JSON) into resources and input errors.
+func Bytes(name string, data []byte, opts Options) ([]*lint.Resource, []InputError) {
+	var res chunkResult
+	for _, c := range split(name, data) {
+		r := decodeChunk(c, opts)
+		res.resources = append(res.resources, r.resources...)
+		res.errors = append(res.errors, r.errors...)
+	}
+	return res.resources, res.errors
+}

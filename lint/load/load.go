@@ -1,0 +1,314 @@
+// Package load reads Kubernetes manifests (YAML or JSON files, directories,
+// stdin) into typed lint.Resources that remember the file, line and column
+// of every field.
+package load
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/meshlint/meshlint/lint"
+)
+
+// Options tune decoding.
+type Options struct {
+	// DefaultNamespace is the namespace of resources that have none
+	// ("default" when empty).
+	DefaultNamespace string
+	// Mesh gives the root namespace, where the `istio` mesh ConfigMap lives.
+	Mesh lint.Mesh
+}
+
+func (o Options) namespace() string {
+	if o.DefaultNamespace == "" {
+		return "default"
+	}
+	return o.DefaultNamespace
+}
+
+func (o Options) rootNamespace() string {
+	if o.Mesh.RootNamespace == "" {
+		return "istio-system"
+	}
+	return o.Mesh.RootNamespace
+}
+
+// InputError is an input that could not be read or parsed. Line is 0 when
+// the error is about the whole file.
+type InputError struct {
+	File    string
+	Line    int
+	Message string
+}
+
+func (e InputError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Message)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Message)
+}
+
+// Result is what a load produced: the resources in input order, the input
+// errors, and how many files were read.
+type Result struct {
+	Resources []*lint.Resource
+	Errors    []InputError
+	Files     int
+}
+
+// StdinName is how standard input is named in positions and errors.
+const StdinName = "-"
+
+// Paths loads files, directories (recursively: *.yaml, *.yml, *.json) and
+// "-" for stdin. Unreadable paths and unparseable documents become
+// InputErrors; everything else is still loaded.
+func Paths(paths []string, stdin io.Reader, opts Options) *Result {
+	res := &Result{}
+	type input struct {
+		name string
+		data []byte
+	}
+	var inputs []input
+	for _, p := range paths {
+		if p == StdinName {
+			data, err := io.ReadAll(stdin)
+			if err != nil {
+				res.Errors = append(res.Errors, InputError{File: StdinName, Message: fmt.Sprintf("reading stdin: %v", err)})
+				continue
+			}
+			inputs = append(inputs, input{StdinName, data})
+			continue
+		}
+		files, err := expand(p)
+		if err != nil {
+			res.Errors = append(res.Errors, InputError{File: p, Message: err.Error()})
+		}
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				res.Errors = append(res.Errors, InputError{File: f, Message: fmt.Sprintf("reading file: %v", unwrapPathError(err))})
+				continue
+			}
+			inputs = append(inputs, input{f, data})
+		}
+	}
+	res.Files = len(inputs)
+
+	// Split every input into documents, then decode the documents in
+	// parallel: parsing dominates the cost of a run.
+	var chunks []chunk
+	for _, in := range inputs {
+		chunks = append(chunks, split(in.name, in.data)...)
+	}
+	out := make([]chunkResult, len(chunks))
+	parallel(len(chunks), func(i int) {
+		out[i] = decodeChunk(chunks[i], opts)
+	})
+	for _, r := range out {
+		res.Resources = append(res.Resources, r.resources...)
+		res.Errors = append(res.Errors, r.errors...)
+	}
+	return res
+}
+
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// expand lists the manifest files under p, sorted, or p itself if it is a
+// file (whatever its extension: the user named it).
+func expand(p string) ([]string, error) {
+	st, err := os.Stat(p)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, errors.New("no such file or directory")
+		}
+		return nil, unwrapPathError(err)
+	}
+	if !st.IsDir() {
+		return []string{p}, nil
+	}
+	var files []string
+	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if path != p && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		switch strings.ToLower(filepath.Ext(path)) {
+		case ".yaml", ".yml", ".json":
+			files = append(files, path)
+		}
+		return nil
+	})
+	sort.Strings(files)
+	return files, err
+}
+
+func parallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			f(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	next := 0
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// chunk is one YAML document of a file (or a whole JSON file), with the
+// line it starts on.
+type chunk struct {
+	file string
+	data []byte
+	line int // 0-based line offset of data in the file
+}
+
+var bom = []byte("\xef\xbb\xbf")
+
+// split cuts a file into its YAML documents at "---" lines, so that a
+// syntax error in one document does not lose the others and documents can
+// be parsed in parallel. A "---" at the start of a line is always a
+// document marker in YAML, even inside block scalars.
+func split(name string, data []byte) []chunk {
+	data = bytes.TrimPrefix(data, bom)
+	if isJSON(data) {
+		return []chunk{{file: name, data: data}}
+	}
+	var chunks []chunk
+	start, startLine, line := 0, 0, 0
+	for i := 0; i < len(data); {
+		j := bytes.IndexByte(data[i:], '\n')
+		end := len(data)
+		if j >= 0 {
+			end = i + j + 1
+		}
+		l := data[i:end]
+		if i > start && isDocMarker(l) {
+			chunks = append(chunks, chunk{file: name, data: data[start:i], line: startLine})
+			start, startLine = i, line
+		}
+		line++
+		i = end
+	}
+	if start < len(data) {
+		chunks = append(chunks, chunk{file: name, data: data[start:], line: startLine})
+	}
+	return chunks
+}
+
+func isDocMarker(l []byte) bool {
+	if !bytes.HasPrefix(l, []byte("---")) {
+		return false
+	}
+	return len(l) == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\n' || l[3] == '\r'
+}
+
+func isJSON(data []byte) bool {
+	t := bytes.TrimLeft(data, " \t\r\n")
+	return len(t) > 0 && (t[0] == '{' || t[0] == '[')
+}
+
+type chunkResult struct {
+	resources []*lint.Resource
+	errors    []InputError
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+)`)
+
+// shiftLine rewrites "line N" in a yaml error message by off lines, and
+// returns the line it names.
+func shiftLine(msg string, off int) (string, int) {
+	line := 0
+	msg = yamlLine.ReplaceAllStringFunc(msg, func(s string) string {
+		n, _ := strconv.Atoi(s[5:])
+		line = n + off
+		return "line " + strconv.Itoa(line)
+	})
+	return strings.TrimPrefix(msg, "yaml: "), line
+}
+
+func decodeChunk(c chunk, opts Options) chunkResult {
+	var res chunkResult
+	dec := yaml.NewDecoder(bytes.NewReader(c.data))
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			msg, line := shiftLine(err.Error(), c.line)
+			if line == 0 {
+				line = c.line + 1
+			}
+			res.errors = append(res.errors, InputError{File: c.file, Line: line, Message: "invalid YAML: " + stripLinePrefix(msg)})
+			break
+		}
+		loc := &locator{file: c.file, offset: c.line}
+		root := deref(&doc)
+		if root.Kind == yaml.DocumentNode {
+			if len(root.Content) == 0 {
+				continue
+			}
+			root = deref(root.Content[0])
+		}
+		if isNull(root) {
+			continue
+		}
+		d := &docDecoder{loc: loc, opts: opts, res: &res}
+		d.object(root, "")
+	}
+	return res
+}
+
+// stripLinePrefix turns "line 7: mapping values are not allowed in this
+// context" into the message alone; the line is carried separately.
+func stripLinePrefix(msg string) string {
+	if strings.HasPrefix(msg, "line ") {
+		if i := strings.Index(msg, ": "); i > 0 {
+			return msg[i+2:]
+		}
+	}
+	return msg
+}

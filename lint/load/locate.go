@@ -1,0 +1,157 @@
+package load
+
+import (
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/meshlint/meshlint/lint"
+)
+
+// locator maps field paths of one resource to positions in its file.
+type locator struct {
+	file   string
+	offset int // lines before the document in the file
+	root   *yaml.Node
+	// mesh is the parsed data.mesh text of a mesh ConfigMap, whose
+	// positions are relative to meshValue.
+	mesh      *yaml.Node
+	meshValue *yaml.Node
+}
+
+// Locate implements lint.Locator: it walks the path
+// ("spec.http[0].retries") as far as the document has it and returns the
+// position of the deepest field found: its key for a mapping field, the
+// element for a list index.
+func (l *locator) Locate(path string) lint.Position {
+	pos := lint.Position{File: l.file}
+	if l.root == nil {
+		return pos
+	}
+	if l.mesh != nil && (path == "data.mesh" || strings.HasPrefix(path, "data.mesh.")) {
+		return l.locateMesh(strings.TrimPrefix(strings.TrimPrefix(path, "data.mesh"), "."))
+	}
+	n := l.root
+	pos.Line, pos.Column = n.Line+l.offset, n.Column
+	for _, seg := range splitPath(path) {
+		next, at := step(n, seg)
+		if next == nil {
+			break
+		}
+		n = next
+		pos.Line, pos.Column = at.Line+l.offset, at.Column
+	}
+	return pos
+}
+
+func (l *locator) locateMesh(path string) lint.Position {
+	// data.mesh is a block scalar: its content starts on the line after the
+	// "mesh: |" key and is indented by two columns more than the key.
+	v := l.meshValue
+	keyLine, keyCol := v.Line, v.Column
+	if k := meshKey(l.root); k != nil {
+		keyLine, keyCol = k.Line, k.Column
+	}
+	pos := lint.Position{File: l.file, Line: keyLine + l.offset, Column: keyCol}
+	if path == "" || len(l.mesh.Content) == 0 {
+		return pos
+	}
+	n := l.mesh.Content[0]
+	found := false
+	var at *yaml.Node
+	for _, seg := range splitPath(path) {
+		next, a := step(n, seg)
+		if next == nil {
+			break
+		}
+		n, at, found = next, a, true
+	}
+	if !found {
+		return pos
+	}
+	if v.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		pos.Line = v.Line + at.Line + l.offset
+		pos.Column = keyCol + 2 + at.Column - 1
+	}
+	return pos
+}
+
+func meshKey(root *yaml.Node) *yaml.Node {
+	data := field(root, "data")
+	if data == nil {
+		return nil
+	}
+	for i := 0; i+1 < len(data.Content); i += 2 {
+		if data.Content[i].Value == "mesh" {
+			return data.Content[i]
+		}
+	}
+	return nil
+}
+
+type segment struct {
+	key   string
+	index int // -1 for a mapping key
+}
+
+// splitPath splits "spec.http[0].retries" into spec, http, [0], retries.
+func splitPath(path string) []segment {
+	var segs []segment
+	for _, part := range strings.Split(path, ".") {
+		if part == "" {
+			continue
+		}
+		for {
+			i := strings.IndexByte(part, '[')
+			if i < 0 {
+				segs = append(segs, segment{key: part, index: -1})
+				break
+			}
+			if i > 0 {
+				segs = append(segs, segment{key: part[:i], index: -1})
+			}
+			j := strings.IndexByte(part[i:], ']')
+			if j < 0 {
+				break
+			}
+			idx, err := strconv.Atoi(part[i+1 : i+j])
+			if err != nil {
+				// A bracketed map key, e.g. labels[app]: treat as a key.
+				segs = append(segs, segment{key: part[i+1 : i+j], index: -1})
+			} else {
+				segs = append(segs, segment{index: idx})
+			}
+			part = part[i+j+1:]
+			if part == "" {
+				break
+			}
+		}
+	}
+	return segs
+}
+
+// step descends one segment: it returns the child node and the node whose
+// position stands for it (the key of a mapping entry, the list element).
+func step(n *yaml.Node, s segment) (child, at *yaml.Node) {
+	n = deref(n)
+	if n == nil {
+		return nil, nil
+	}
+	if s.index >= 0 {
+		if n.Kind != yaml.SequenceNode || s.index >= len(n.Content) {
+			return nil, nil
+		}
+		e := n.Content[s.index]
+		return e, e
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == s.key {
+			return n.Content[i+1], n.Content[i]
+		}
+	}
+	return nil, nil
+}

@@ -1,0 +1,388 @@
+package load
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/structpb"
+	"gopkg.in/yaml.v3"
+
+	"github.com/meshlint/meshlint/lint"
+)
+
+// protoDecoder fills a protobuf message from a YAML node tree the way the
+// API server's JSON would (field JSON names or proto names, enums by name,
+// well-known types in their JSON form), recording every field that does not
+// fit the schema as a SchemaProblem at its path instead of failing, so that
+// the rest of the resource is still linted.
+type protoDecoder struct {
+	problems []lint.SchemaProblem
+}
+
+func (d *protoDecoder) problem(path, format string, args ...any) {
+	d.problems = append(d.problems, lint.SchemaProblem{Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+func deref(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool {
+	return n == nil || (n.Kind == yaml.ScalarNode && n.Tag == "!!null")
+}
+
+func nodeType(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "an object"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!int", "!!float":
+			return "number " + n.Value
+		case "!!bool":
+			return "boolean " + n.Value
+		case "!!null":
+			return "null"
+		}
+		return fmt.Sprintf("string %q", n.Value)
+	}
+	return "unknown"
+}
+
+func joinPath(path, field string) string {
+	if path == "" {
+		return field
+	}
+	return path + "." + field
+}
+
+// message decodes a mapping node into m.
+func (d *protoDecoder) message(n *yaml.Node, m protoreflect.Message, path string) {
+	n = deref(n)
+	if isNull(n) {
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		d.problem(path, "expected an object, got %s", nodeType(n))
+		return
+	}
+	fields := m.Descriptor().Fields()
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := deref(n.Content[i]), deref(n.Content[i+1])
+		name := k.Value
+		fd := fields.ByJSONName(name)
+		if fd == nil {
+			fd = fields.ByName(protoreflect.Name(name))
+		}
+		fpath := joinPath(path, name)
+		if fd == nil {
+			d.problem(fpath, "unknown field %q%s", name, suggest(name, m.Descriptor()))
+			continue
+		}
+		if isNull(v) {
+			continue
+		}
+		switch {
+		case fd.IsMap():
+			d.mapField(v, m, fd, fpath)
+		case fd.IsList():
+			d.listField(v, m, fd, fpath)
+		case fd.Kind() == protoreflect.MessageKind || fd.Kind() == protoreflect.GroupKind:
+			sub := m.Mutable(fd).Message()
+			d.messageValue(v, sub, fpath)
+		default:
+			if val, ok := d.scalar(v, fd, fpath); ok {
+				m.Set(fd, val)
+			}
+		}
+	}
+}
+
+// suggest offers the field a misspelt one was probably meant to be.
+func suggest(name string, md protoreflect.MessageDescriptor) string {
+	fields := md.Fields()
+	lower := strings.ToLower(strings.ReplaceAll(name, "_", ""))
+	for i := 0; i < fields.Len(); i++ {
+		fd := fields.Get(i)
+		if strings.ToLower(fd.JSONName()) == lower {
+			return fmt.Sprintf(" (did you mean %q?)", fd.JSONName())
+		}
+	}
+	return ""
+}
+
+// messageValue decodes into a message field, handling well-known types.
+func (d *protoDecoder) messageValue(n *yaml.Node, m protoreflect.Message, path string) {
+	switch m.Descriptor().FullName() {
+	case "google.protobuf.Duration":
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+			d.problem(path, "expected a duration such as \"10s\", got %s", nodeType(n))
+			return
+		}
+		dur, err := parseDuration(n.Value)
+		if err != nil {
+			d.problem(path, "invalid duration %q: want a number with a unit, such as \"10s\" or \"250ms\"", n.Value)
+			return
+		}
+		pb := durationpb.New(dur)
+		m.Set(m.Descriptor().Fields().ByName("seconds"), protoreflect.ValueOfInt64(pb.Seconds))
+		m.Set(m.Descriptor().Fields().ByName("nanos"), protoreflect.ValueOfInt32(pb.Nanos))
+	case "google.protobuf.BoolValue", "google.protobuf.UInt32Value", "google.protobuf.Int32Value",
+		"google.protobuf.UInt64Value", "google.protobuf.Int64Value", "google.protobuf.DoubleValue",
+		"google.protobuf.FloatValue", "google.protobuf.StringValue", "google.protobuf.BytesValue":
+		fd := m.Descriptor().Fields().ByName("value")
+		if val, ok := d.scalar(n, fd, path); ok {
+			m.Set(fd, val)
+		}
+	case "google.protobuf.Struct":
+		if n.Kind != yaml.MappingNode {
+			d.problem(path, "expected an object, got %s", nodeType(n))
+			return
+		}
+		v, err := structpb.NewStruct(toAny(n).(map[string]any))
+		if err != nil {
+			d.problem(path, "%v", err)
+			return
+		}
+		copyInto(m, v.ProtoReflect())
+	case "google.protobuf.Value":
+		v, err := structpb.NewValue(toAny(n))
+		if err != nil {
+			d.problem(path, "%v", err)
+			return
+		}
+		copyInto(m, v.ProtoReflect())
+	case "google.protobuf.ListValue":
+		if n.Kind != yaml.SequenceNode {
+			d.problem(path, "expected a list, got %s", nodeType(n))
+			return
+		}
+		v, err := structpb.NewList(toAny(n).([]any))
+		if err != nil {
+			d.problem(path, "%v", err)
+			return
+		}
+		copyInto(m, v.ProtoReflect())
+	default:
+		d.message(n, m, path)
+	}
+}
+
+func copyInto(dst, src protoreflect.Message) {
+	src.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		dst.Set(fd, v)
+		return true
+	})
+}
+
+// parseDuration accepts Go durations ("1m30s", "250ms") and the protobuf
+// JSON form ("1.5s").
+func parseDuration(s string) (time.Duration, error) {
+	return time.ParseDuration(strings.TrimSpace(s))
+}
+
+func (d *protoDecoder) listField(n *yaml.Node, m protoreflect.Message, fd protoreflect.FieldDescriptor, path string) {
+	if n.Kind != yaml.SequenceNode {
+		d.problem(path, "expected a list, got %s", nodeType(n))
+		return
+	}
+	list := m.Mutable(fd).List()
+	for i, e := range n.Content {
+		e = deref(e)
+		epath := fmt.Sprintf("%s[%d]", path, i)
+		if fd.Kind() == protoreflect.MessageKind {
+			el := list.NewElement()
+			if !isNull(e) {
+				d.messageValue(e, el.Message(), epath)
+			}
+			list.Append(el)
+			continue
+		}
+		if val, ok := d.scalar(e, fd, epath); ok {
+			list.Append(val)
+		}
+	}
+}
+
+func (d *protoDecoder) mapField(n *yaml.Node, m protoreflect.Message, fd protoreflect.FieldDescriptor, path string) {
+	if n.Kind != yaml.MappingNode {
+		d.problem(path, "expected an object, got %s", nodeType(n))
+		return
+	}
+	mp := m.Mutable(fd).Map()
+	kfd, vfd := fd.MapKey(), fd.MapValue()
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := deref(n.Content[i]), deref(n.Content[i+1])
+		epath := joinPath(path, k.Value)
+		key, ok := d.scalar(&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k.Value}, kfd, epath)
+		if !ok {
+			continue
+		}
+		if vfd.Kind() == protoreflect.MessageKind {
+			val := mp.NewValue()
+			if !isNull(v) {
+				d.messageValue(v, val.Message(), epath)
+			}
+			mp.Set(key.MapKey(), val)
+			continue
+		}
+		if isNull(v) {
+			continue
+		}
+		if val, ok := d.scalar(v, vfd, epath); ok {
+			mp.Set(key.MapKey(), val)
+		}
+	}
+}
+
+// scalar converts a scalar node to a value of fd's kind, recording a problem
+// and returning false when it does not fit.
+func (d *protoDecoder) scalar(n *yaml.Node, fd protoreflect.FieldDescriptor, path string) (protoreflect.Value, bool) {
+	if n.Kind != yaml.ScalarNode {
+		d.problem(path, "expected %s, got %s", kindName(fd), nodeType(n))
+		return protoreflect.Value{}, false
+	}
+	s := n.Value
+	switch fd.Kind() {
+	case protoreflect.StringKind:
+		if n.Tag != "!!str" {
+			d.problem(path, "expected a string, got %s", nodeType(n))
+			// Kubernetes would reject it; keep the text so checks still see it.
+		}
+		return protoreflect.ValueOfString(s), true
+	case protoreflect.BytesKind:
+		return protoreflect.ValueOfBytes([]byte(s)), true
+	case protoreflect.BoolKind:
+		if n.Tag == "!!bool" {
+			return protoreflect.ValueOfBool(s == "true" || s == "True" || s == "TRUE"), true
+		}
+	case protoreflect.EnumKind:
+		ed := fd.Enum()
+		if n.Tag == "!!int" {
+			if i, err := strconv.ParseInt(s, 10, 32); err == nil && ed.Values().ByNumber(protoreflect.EnumNumber(i)) != nil {
+				return protoreflect.ValueOfEnum(protoreflect.EnumNumber(i)), true
+			}
+		}
+		if ev := ed.Values().ByName(protoreflect.Name(s)); ev != nil {
+			return protoreflect.ValueOfEnum(ev.Number()), true
+		}
+		d.problem(path, "unknown value %q (want one of %s)", s, enumNames(ed))
+		return protoreflect.Value{}, false
+	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
+		if i, ok := intValue(n, 32); ok {
+			return protoreflect.ValueOfInt32(int32(i)), true
+		}
+	case protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
+		if i, ok := intValue(n, 64); ok {
+			return protoreflect.ValueOfInt64(i), true
+		}
+	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind:
+		if i, ok := intValue(n, 64); ok && i >= 0 && i <= math.MaxUint32 {
+			return protoreflect.ValueOfUint32(uint32(i)), true
+		}
+	case protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
+		if i, ok := intValue(n, 64); ok && i >= 0 {
+			return protoreflect.ValueOfUint64(uint64(i)), true
+		}
+	case protoreflect.FloatKind, protoreflect.DoubleKind:
+		if n.Tag == "!!int" || n.Tag == "!!float" || n.Tag == "!!str" {
+			if f, err := strconv.ParseFloat(s, 64); err == nil {
+				if fd.Kind() == protoreflect.FloatKind {
+					return protoreflect.ValueOfFloat32(float32(f)), true
+				}
+				return protoreflect.ValueOfFloat64(f), true
+			}
+		}
+	}
+	d.problem(path, "expected %s, got %s", kindName(fd), nodeType(n))
+	return protoreflect.Value{}, false
+}
+
+// intValue accepts YAML integers and, as protobuf JSON does for 64-bit
+// fields, decimal strings.
+func intValue(n *yaml.Node, bits int) (int64, bool) {
+	if n.Tag != "!!int" && n.Tag != "!!str" {
+		return 0, false
+	}
+	i, err := strconv.ParseInt(n.Value, 0, bits)
+	return i, err == nil
+}
+
+func kindName(fd protoreflect.FieldDescriptor) string {
+	switch fd.Kind() {
+	case protoreflect.StringKind:
+		return "a string"
+	case protoreflect.BoolKind:
+		return "a boolean"
+	case protoreflect.EnumKind:
+		return "one of " + enumNames(fd.Enum())
+	case protoreflect.FloatKind, protoreflect.DoubleKind:
+		return "a number"
+	case protoreflect.MessageKind:
+		return "an object"
+	}
+	if fd.Kind() == protoreflect.Uint32Kind || fd.Kind() == protoreflect.Uint64Kind || fd.Kind() == protoreflect.Fixed32Kind {
+		return "a non-negative integer"
+	}
+	return "an integer"
+}
+
+func enumNames(ed protoreflect.EnumDescriptor) string {
+	var names []string
+	vals := ed.Values()
+	for i := 0; i < vals.Len(); i++ {
+		names = append(names, string(vals.Get(i).Name()))
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// toAny converts a node to plain Go values as JSON would carry them.
+func toAny(n *yaml.Node) any {
+	n = deref(n)
+	switch n.Kind {
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			m[deref(n.Content[i]).Value] = toAny(n.Content[i+1])
+		}
+		return m
+	case yaml.SequenceNode:
+		l := make([]any, 0, len(n.Content))
+		for _, e := range n.Content {
+			l = append(l, toAny(e))
+		}
+		return l
+	case yaml.DocumentNode:
+		if len(n.Content) > 0 {
+			return toAny(n.Content[0])
+		}
+		return nil
+	}
+	switch n.Tag {
+	case "!!null":
+		return nil
+	case "!!bool":
+		return n.Value == "true" || n.Value == "True" || n.Value == "TRUE"
+	case "!!int":
+		if i, err := strconv.ParseInt(n.Value, 0, 64); err == nil {
+			return float64(i)
+		}
+	case "!!float":
+		if f, err := strconv.ParseFloat(n.Value, 64); err == nil {
+			return f
+		}
+	}
+	return n.Value
+}
