@@ -71,9 +71,13 @@ type Check struct {
 	ID       string // "ML004"; permanent
 	Name     string // "retry-without-reset"; permanent
 	Severity Severity
-	// Kinds are the kinds the check runs on (Run is called once per resource
-	// of these kinds) and reads.
+	// Kinds are the kinds the check runs on: Run is called once per
+	// resource of these kinds.
 	Kinds []Kind
+	// Reads are the other kinds the check looks up through the View (a
+	// DestinationRule check that reads PeerAuthentications). A meta-test
+	// fails when a check touches a kind it did not declare.
+	Reads []Kind
 	// Summary is the one-line doc.
 	Summary string
 	// Doc is the long doc: what fires, what stays quiet, why.
