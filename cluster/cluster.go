@@ -1,0 +1,274 @@
+// Package cluster reads the resources meshlint checks from a live cluster,
+// for `meshlint --cluster` and the webhook: the same kinds, typed the same
+// way, so that every check runs unchanged.
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	networkingv1alpha3 "istio.io/client-go/pkg/apis/networking/v1alpha3"
+	securityv1 "istio.io/client-go/pkg/apis/security/v1"
+	istioscheme "istio.io/client-go/pkg/clientset/versioned/scheme"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/meshlint/meshlint/lint"
+	"github.com/meshlint/meshlint/lint/load"
+)
+
+// MeshConfigMapName is the ConfigMap in the root namespace whose `mesh` key
+// holds the mesh config.
+const MeshConfigMapName = "istio"
+
+// Scheme knows every type meshlint reads from a cluster: core/v1 and the
+// Istio API groups.
+func Scheme() *runtime.Scheme {
+	s := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(s))
+	utilruntime.Must(istioscheme.AddToScheme(s))
+	return s
+}
+
+// A Type is a kind meshlint reads from a cluster, with its typed list and
+// how to wrap its items.
+type Type struct {
+	Kind lint.Kind
+	// APIVersion is the version meshlint reads it as.
+	APIVersion string
+	// New returns an empty object of the kind (for informers).
+	New func() client.Object
+	// NewList returns an empty list of the kind.
+	NewList func() client.ObjectList
+	// Items returns the list's items.
+	Items func(client.ObjectList) []client.Object
+}
+
+// Types lists the kinds read from a cluster, apart from the mesh ConfigMap.
+var Types = []Type{
+	{lint.KindDestinationRule, "networking.istio.io/v1",
+		func() client.Object { return &networkingv1.DestinationRule{} },
+		func() client.ObjectList { return &networkingv1.DestinationRuleList{} },
+		func(l client.ObjectList) []client.Object {
+			return objs(l.(*networkingv1.DestinationRuleList).Items)
+		}},
+	{lint.KindVirtualService, "networking.istio.io/v1",
+		func() client.Object { return &networkingv1.VirtualService{} },
+		func() client.ObjectList { return &networkingv1.VirtualServiceList{} },
+		func(l client.ObjectList) []client.Object {
+			return objs(l.(*networkingv1.VirtualServiceList).Items)
+		}},
+	{lint.KindGateway, "networking.istio.io/v1",
+		func() client.Object { return &networkingv1.Gateway{} },
+		func() client.ObjectList { return &networkingv1.GatewayList{} },
+		func(l client.ObjectList) []client.Object { return objs(l.(*networkingv1.GatewayList).Items) }},
+	{lint.KindServiceEntry, "networking.istio.io/v1",
+		func() client.Object { return &networkingv1.ServiceEntry{} },
+		func() client.ObjectList { return &networkingv1.ServiceEntryList{} },
+		func(l client.ObjectList) []client.Object {
+			return objs(l.(*networkingv1.ServiceEntryList).Items)
+		}},
+	{lint.KindEnvoyFilter, "networking.istio.io/v1alpha3",
+		func() client.Object { return &networkingv1alpha3.EnvoyFilter{} },
+		func() client.ObjectList { return &networkingv1alpha3.EnvoyFilterList{} },
+		func(l client.ObjectList) []client.Object {
+			return objs(l.(*networkingv1alpha3.EnvoyFilterList).Items)
+		}},
+	{lint.KindPeerAuthentication, "security.istio.io/v1",
+		func() client.Object { return &securityv1.PeerAuthentication{} },
+		func() client.ObjectList { return &securityv1.PeerAuthenticationList{} },
+		func(l client.ObjectList) []client.Object {
+			return objs(l.(*securityv1.PeerAuthenticationList).Items)
+		}},
+	{lint.KindService, "v1",
+		func() client.Object { return &corev1.Service{} },
+		func() client.ObjectList { return &corev1.ServiceList{} },
+		func(l client.ObjectList) []client.Object { return ptrs(l.(*corev1.ServiceList).Items) }},
+}
+
+// objs converts a slice of typed objects (Istio lists hold pointers).
+func objs[T client.Object](items []T) []client.Object {
+	out := make([]client.Object, len(items))
+	for i, o := range items {
+		out[i] = o
+	}
+	return out
+}
+
+// ptrs returns pointers to the items of a typed list, whose element types
+// are pointer-receiver client.Objects (core lists hold values).
+func ptrs[T any, PT interface {
+	*T
+	client.Object
+}](items []T) []client.Object {
+	out := make([]client.Object, len(items))
+	for i := range items {
+		out[i] = PT(&items[i])
+	}
+	return out
+}
+
+// Resource wraps an object read from a cluster (informer or list) in a
+// lint.Resource.
+func Resource(t Type, obj client.Object) *lint.Resource {
+	return lint.NewResource(obj, t.APIVersion)
+}
+
+// RESTConfig returns the client config for --kubeconfig and --context: the
+// file when given, else in-cluster config when running in a pod, else the
+// usual KUBECONFIG and ~/.kube/config rules.
+func RESTConfig(kubeconfig, context string) (*rest.Config, error) {
+	if kubeconfig == "" && context == "" {
+		if cfg, err := rest.InClusterConfig(); err == nil {
+			return cfg, nil
+		} else if !errors.Is(err, rest.ErrNotInCluster) {
+			return nil, fmt.Errorf("reading in-cluster config: %w", err)
+		}
+	}
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	if kubeconfig != "" {
+		rules.ExplicitPath = kubeconfig
+	}
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules,
+		&clientcmd.ConfigOverrides{CurrentContext: context}).ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("loading kubeconfig: %w", err)
+	}
+	return cfg, nil
+}
+
+// Options select what List reads.
+type Options struct {
+	// Namespace limits the targets to one namespace; "" means all.
+	Namespace string
+	// Mesh gives the root namespace, where the `istio` ConfigMap and the
+	// mesh-wide PeerAuthentication live.
+	Mesh lint.Mesh
+}
+
+// Snapshot is what List read.
+type Snapshot struct {
+	// All is every resource read: the view checks see. Resources of other
+	// namespaces are in it even with Options.Namespace, because a
+	// VirtualService in one namespace binds to a Gateway in another.
+	All []*lint.Resource
+	// Targets are the resources to report on: those of Options.Namespace,
+	// or All.
+	Targets []*lint.Resource
+	// Skipped names the kinds that could not be read (CRD not installed, or
+	// no permission to list them), with why; the run goes on without them.
+	Skipped []error
+}
+
+// List reads every kind meshlint checks from the cluster. It reads all
+// namespaces so that cross-namespace references resolve, and falls back to
+// Options.Namespace and the root namespace for kinds the caller may not list
+// cluster-wide.
+func List(ctx context.Context, cfg *rest.Config, opts Options) (*Snapshot, error) {
+	c, err := client.New(cfg, client.Options{Scheme: Scheme()})
+	if err != nil {
+		return nil, fmt.Errorf("creating the cluster client: %w", err)
+	}
+	return ListWith(ctx, c, opts)
+}
+
+// ListWith is List with a given client (a cache-backed reader works too).
+func ListWith(ctx context.Context, c client.Reader, opts Options) (*Snapshot, error) {
+	root := opts.Mesh.RootNamespace
+	if root == "" {
+		root = lint.DefaultMesh().RootNamespace
+	}
+	snap := &Snapshot{}
+	for _, t := range Types {
+		objs, err := listType(ctx, c, t, opts.Namespace, root)
+		if err != nil {
+			if skippable(err) {
+				snap.Skipped = append(snap.Skipped, fmt.Errorf("listing %ss: %w", t.Kind, err))
+				continue
+			}
+			return nil, fmt.Errorf("listing %ss: %w", t.Kind, err)
+		}
+		for _, o := range objs {
+			snap.All = append(snap.All, Resource(t, o))
+		}
+	}
+	cm := &corev1.ConfigMap{}
+	switch err := c.Get(ctx, client.ObjectKey{Namespace: root, Name: MeshConfigMapName}, cm); {
+	case err == nil:
+		r, err := load.MeshConfigFromConfigMap(cm)
+		if err != nil {
+			snap.Skipped = append(snap.Skipped, fmt.Errorf("reading the mesh config: %w", err))
+		} else {
+			snap.All = append(snap.All, r)
+		}
+	case apierrors.IsNotFound(err):
+	case skippable(err):
+		snap.Skipped = append(snap.Skipped, fmt.Errorf("reading ConfigMap %s/%s: %w", root, MeshConfigMapName, err))
+	default:
+		return nil, fmt.Errorf("reading ConfigMap %s/%s: %w", root, MeshConfigMapName, err)
+	}
+	for _, r := range snap.All {
+		if opts.Namespace == "" || r.Namespace() == opts.Namespace {
+			snap.Targets = append(snap.Targets, r)
+		}
+	}
+	return snap, nil
+}
+
+func listType(ctx context.Context, c client.Reader, t Type, ns, root string) ([]client.Object, error) {
+	list := t.NewList()
+	err := c.List(ctx, list)
+	if err == nil {
+		return t.Items(list), nil
+	}
+	if ns == "" || !apierrors.IsForbidden(err) {
+		return nil, err
+	}
+	// Without cluster-wide list permission: the namespace asked for, and the
+	// root namespace for mesh-wide policy.
+	var out []client.Object
+	for _, n := range uniq(ns, root) {
+		list := t.NewList()
+		if err := c.List(ctx, list, client.InNamespace(n)); err != nil {
+			if apierrors.IsForbidden(err) && n == root && n != ns {
+				continue
+			}
+			return nil, err
+		}
+		out = append(out, t.Items(list)...)
+	}
+	return out, nil
+}
+
+func uniq(a, b string) []string {
+	if a == b {
+		return []string{a}
+	}
+	return []string{a, b}
+}
+
+// skippable reports whether a kind can be left out: its CRD is not installed
+// or the caller may not read it.
+func skippable(err error) bool {
+	return meta.IsNoMatchError(err) || apierrors.IsNotFound(err) || apierrors.IsForbidden(err)
+}
+
+// Lint runs the checks over a snapshot with the whole cluster visible (so
+// checks for absent resources are errors), reporting on its targets.
+func Lint(rn *lint.Runner, mesh lint.Mesh, snap *Snapshot) []lint.Finding {
+	ix := lint.NewIndex(mesh, true, rn.Tables())
+	for _, r := range snap.All {
+		ix.Add(r)
+	}
+	return rn.Run(ix, snap.Targets)
+}
+

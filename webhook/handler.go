@@ -1,0 +1,473 @@
+// Package webhook is meshlint's validating admission webhook: an
+// admission.Handler that lints every incoming Istio object (and core/v1
+// Service) against an informer-fed lint.Index of the whole cluster, and the
+// controller-runtime manager that serves it.
+package webhook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-logr/logr"
+	admissionv1 "k8s.io/api/admission/v1"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/meshlint/meshlint/lint"
+	"github.com/meshlint/meshlint/lint/load"
+)
+
+// Mode is what the webhook does with findings.
+type Mode string
+
+// Modes.
+const (
+	// ModeWarn always allows and returns findings as admission warnings.
+	ModeWarn Mode = "warn"
+	// ModeEnforce denies requests with findings at or above the enforce
+	// severity and returns the others as warnings.
+	ModeEnforce Mode = "enforce"
+)
+
+// ParseMode parses "warn" or "enforce".
+func ParseMode(s string) (Mode, error) {
+	switch Mode(strings.ToLower(s)) {
+	case ModeWarn:
+		return ModeWarn, nil
+	case ModeEnforce:
+		return ModeEnforce, nil
+	}
+	return "", fmt.Errorf("unknown mode %q (want warn or enforce)", s)
+}
+
+// Limits on what one admission returns and does.
+const (
+	// MaxWarningLength is the length each warning is kept under; Kubernetes
+	// advises 120 characters and truncates long ones.
+	MaxWarningLength = 120
+	// MaxWarnings is how many findings come back as warnings; the rest are
+	// summed up in one last warning.
+	MaxWarnings = 20
+	// MaxRelated caps the other resources a change is checked against
+	// (a mesh-wide PeerAuthentication touches every DestinationRule).
+	MaxRelated = 5000
+	// DefaultTimeout is how long the checks of one request may take before
+	// the request is allowed unchecked; it is well under the timeoutSeconds
+	// a webhook configuration should set.
+	DefaultTimeout = 2 * time.Second
+)
+
+// warnPrefix starts the warnings about meshlint itself, as opposed to
+// findings.
+const warnPrefix = "meshlint: "
+
+// HandlerOptions configure a Handler.
+type HandlerOptions struct {
+	Mode Mode
+	// EnforceSeverity is the lowest severity that denies in enforce mode
+	// (error when zero).
+	EnforceSeverity lint.Severity
+	// Timeout bounds the work per request (DefaultTimeout when zero).
+	Timeout time.Duration
+	// Metrics records findings; nil records nothing.
+	Metrics *Metrics
+}
+
+// Handler is the admission.Handler behind POST /validate. It keeps a
+// lint.Index of the cluster current through Upsert and Delete (called from
+// informer events) and lints each request against it with the incoming
+// object laid over its stored version.
+type Handler struct {
+	opts HandlerOptions
+
+	// mu serialises index writes with engine swaps (config reloads), so that
+	// no informer event is lost while the index is rebuilt.
+	mu     sync.Mutex
+	engine atomic.Pointer[engine]
+	synced atomic.Bool
+}
+
+// engine is what a config produces: the runner with its settings and the
+// index of cluster resources built with the config's mesh settings.
+type engine struct {
+	runner *lint.Runner
+	index  *lint.Index
+	mesh   lint.Mesh
+}
+
+// NewHandler returns a handler with the config's mesh settings and check
+// settings. It is not ready until MarkSynced.
+func NewHandler(mesh lint.Mesh, settings lint.Settings, opts HandlerOptions) (*Handler, error) {
+	if opts.Mode == "" {
+		opts.Mode = ModeWarn
+	}
+	if opts.EnforceSeverity == 0 {
+		opts.EnforceSeverity = lint.SeverityError
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	h := &Handler{opts: opts}
+	e, err := newEngine(mesh, settings, nil)
+	if err != nil {
+		return nil, err
+	}
+	h.engine.Store(e)
+	return h, nil
+}
+
+func newEngine(mesh lint.Mesh, settings lint.Settings, from *lint.Index) (*engine, error) {
+	rn, err := lint.NewRunner(lint.Registry(), settings)
+	if err != nil {
+		return nil, fmt.Errorf("building the check runner: %w", err)
+	}
+	ix := lint.NewIndex(mesh, true, indexTables())
+	if from != nil {
+		for _, k := range lint.Kinds {
+			for _, r := range from.List(k) {
+				ix.Add(r)
+			}
+		}
+	}
+	return &engine{runner: rn, index: ix, mesh: mesh}, nil
+}
+
+var (
+	allTablesOnce sync.Once
+	allTables     []*lint.Table
+)
+
+// indexTables are the tables every check may read (whatever the config
+// enables, so a reload that enables a check needs no rebuild) plus those the
+// handler uses to find the resources a change affects.
+func indexTables() []*lint.Table {
+	allTablesOnce.Do(func() {
+		rn, err := lint.NewRunner(lint.Registry(), lint.Settings{})
+		if err == nil {
+			allTables = append(allTables, rn.Tables()...)
+		}
+		allTables = append(allTables, lint.MTLSTables...)
+		allTables = append(allTables, lint.InMeshTables...)
+		allTables = append(allTables,
+			lint.VirtualServicesByGateway, lint.VirtualServicesByHost,
+			lint.DestinationRulesByHost, lint.ServiceEntriesByHost, lint.ServicesByHost,
+			gatewaysBySelectorLabel)
+	})
+	return allTables
+}
+
+// Reconfigure applies a new config: new settings take effect at once; new
+// mesh settings rebuild the index from the current one (tables depend on the
+// domain suffix), once, not per request.
+func (h *Handler) Reconfigure(mesh lint.Mesh, settings lint.Settings) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	old := h.engine.Load()
+	var e *engine
+	var err error
+	if meshEqual(old.mesh, mesh) {
+		rn, rerr := lint.NewRunner(lint.Registry(), settings)
+		if rerr != nil {
+			return fmt.Errorf("building the check runner: %w", rerr)
+		}
+		e = &engine{runner: rn, index: old.index, mesh: mesh}
+	} else if e, err = newEngine(mesh, settings, old.index); err != nil {
+		return err
+	}
+	h.engine.Store(e)
+	return nil
+}
+
+func meshEqual(a, b lint.Mesh) bool {
+	if a.MTLS != b.MTLS || a.RootNamespace != b.RootNamespace || a.DomainSuffix != b.DomainSuffix ||
+		a.ConnectTimeout != b.ConnectTimeout || (a.EnableAutoMtls == nil) != (b.EnableAutoMtls == nil) ||
+		(a.EnableAutoMtls != nil && *a.EnableAutoMtls != *b.EnableAutoMtls) || len(a.TLSPorts) != len(b.TLSPorts) {
+		return false
+	}
+	for i := range a.TLSPorts {
+		if a.TLSPorts[i] != b.TLSPorts[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Upsert files a cluster resource in the index (informer add and update).
+func (h *Handler) Upsert(r *lint.Resource) {
+	h.mu.Lock()
+	h.engine.Load().index.Add(r)
+	h.mu.Unlock()
+}
+
+// Delete takes a cluster resource out of the index (informer delete).
+func (h *Handler) Delete(k lint.Key) {
+	h.mu.Lock()
+	h.engine.Load().index.Remove(k)
+	h.mu.Unlock()
+}
+
+// Len returns the number of cluster resources indexed.
+func (h *Handler) Len() int { return h.engine.Load().index.Len() }
+
+// MarkSynced tells the handler that the index holds the whole cluster.
+func (h *Handler) MarkSynced() { h.synced.Store(true) }
+
+// Synced reports whether MarkSynced was called.
+func (h *Handler) Synced() bool { return h.synced.Load() }
+
+// Handle implements admission.Handler. It never denies because of its own
+// trouble: a cache that is not synced, a malformed object, a panic or a
+// timeout allow the request with a warning that the checks did not run.
+func (h *Handler) Handle(ctx context.Context, req admission.Request) admission.Response {
+	start := time.Now()
+	log := logf.FromContext(ctx)
+	kind, ok := admittedKind(req.Kind.Group, req.Kind.Kind)
+	if !ok || (req.Operation != admissionv1.Create && req.Operation != admissionv1.Update) {
+		return admission.Allowed("")
+	}
+	var resp admission.Response
+	var outcome string
+	if !h.synced.Load() {
+		resp, outcome = h.failOpen(log, req, "cluster-cache-not-synced", errors.New("the cluster cache has not synced yet")), "fail-open"
+	} else {
+		resp, outcome = h.reviewWithTimeout(ctx, log, req, kind)
+	}
+	if log.V(1).Enabled() {
+		log.V(1).Info("admission reviewed", "kind", req.Kind.Kind, "namespace", req.Namespace, "name", req.Name,
+			"operation", req.Operation, "decision", outcome, "allowed", resp.Allowed,
+			"warnings", len(resp.Warnings), "duration", time.Since(start))
+	}
+	return resp
+}
+
+type reviewResult struct {
+	resp    admission.Response
+	outcome string
+}
+
+func (h *Handler) reviewWithTimeout(ctx context.Context, log logr.Logger, req admission.Request, kind lint.Kind) (admission.Response, string) {
+	done := make(chan reviewResult, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				log.Error(fmt.Errorf("panic: %v", p), "checks panicked; allowing the request", "stack", string(debug.Stack()))
+				done <- reviewResult{h.failOpen(log, req, "panic", fmt.Errorf("internal error: %v", p)), "fail-open"}
+			}
+		}()
+		resp, outcome := h.review(log, req, kind)
+		done <- reviewResult{resp, outcome}
+	}()
+	timer := time.NewTimer(h.opts.Timeout)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		return r.resp, r.outcome
+	case <-timer.C:
+		return h.failOpen(log, req, "timeout", fmt.Errorf("the checks took longer than %s", h.opts.Timeout)), "fail-open"
+	case <-ctx.Done():
+		return h.failOpen(log, req, "canceled", fmt.Errorf("the request was canceled: %w", ctx.Err())), "fail-open"
+	}
+}
+
+// failOpen allows the request, says why the checks did not run, and logs it.
+func (h *Handler) failOpen(log logr.Logger, req admission.Request, reason string, err error) admission.Response {
+	log.Error(err, "checks could not run; allowing the request", "reason", reason,
+		"kind", req.Kind.Kind, "namespace", req.Namespace, "name", req.Name)
+	h.opts.Metrics.failOpenCount(reason)
+	return admission.Allowed("").WithWarnings(truncate(warnPrefix + "checks could not run: " + err.Error()))
+}
+
+// review lints one request. Findings on the incoming object are all
+// reported; findings on other resources only when the change causes them
+// (present with the change, absent without it).
+func (h *Handler) review(log logr.Logger, req admission.Request, kind lint.Kind) (admission.Response, string) {
+	e := h.engine.Load()
+	incoming, err := decode(req, kind, e.mesh)
+	if err != nil {
+		return h.failOpen(log, req, "malformed-object", err), "fail-open"
+	}
+	key := incoming.Key()
+	old := e.index.Get(key)
+	view := lint.Overlay(e.index, []*lint.Resource{incoming})
+
+	related := relatedResources(view, incoming)
+	if old != nil {
+		related = mergeRelated(related, relatedResources(e.index, old))
+	}
+	delete(related, key)
+	others := sortedResources(related)
+	truncated := 0
+	if len(others) > MaxRelated {
+		truncated = len(others) - MaxRelated
+		log.Info("change touches too many resources; checking some of them", "kind", req.Kind.Kind,
+			"namespace", incoming.Namespace(), "name", incoming.Name(), "related", len(others), "checked", MaxRelated)
+		others = others[:MaxRelated]
+	}
+
+	after := e.runner.Run(view, append([]*lint.Resource{incoming}, others...))
+	var before map[findingKey]bool
+	for _, f := range after {
+		if f.Resource.Key() != key {
+			before = findingSet(e.runner.Run(e.index, withOld(others, old)))
+			break
+		}
+	}
+	var own, caused []lint.Finding
+	for _, f := range after {
+		switch {
+		case f.Resource.Key() == key:
+			own = append(own, f)
+		case !before[keyOf(f)]:
+			caused = append(caused, f)
+		}
+	}
+	resp, outcome := h.decide(incoming, own, caused)
+	if truncated > 0 {
+		resp.Warnings = append(resp.Warnings, truncate(fmt.Sprintf("%sthis change touches %d more resources that were not checked", warnPrefix, truncated)))
+	}
+	return resp, outcome
+}
+
+func withOld(rs []*lint.Resource, old *lint.Resource) []*lint.Resource {
+	if old == nil {
+		return rs
+	}
+	return append([]*lint.Resource{old}, rs...)
+}
+
+type findingKey struct {
+	check, path, message string
+	resource             lint.Key
+}
+
+func keyOf(f lint.Finding) findingKey {
+	return findingKey{check: f.Check.ID, path: f.Path, message: f.Message, resource: f.Resource.Key()}
+}
+
+func findingSet(fs []lint.Finding) map[findingKey]bool {
+	m := make(map[findingKey]bool, len(fs))
+	for _, f := range fs {
+		m[keyOf(f)] = true
+	}
+	return m
+}
+
+// decide turns findings into the admission response.
+func (h *Handler) decide(incoming *lint.Resource, own, caused []lint.Finding) (admission.Response, string) {
+	var deny, warn []string
+	kind := string(incoming.Kind)
+	for _, group := range []struct {
+		fs    []lint.Finding
+		other bool
+	}{{own, false}, {caused, true}} {
+		for _, f := range group.fs {
+			full := formatFinding(f, group.other)
+			// A check that panicked tells nothing about the object: never deny for it.
+			if h.opts.Mode == ModeEnforce && f.Check.ID != lint.InternalError.ID && f.Severity >= h.opts.EnforceSeverity {
+				deny = append(deny, full)
+				h.opts.Metrics.finding(f, kind, "deny")
+				continue
+			}
+			warn = append(warn, truncate(full))
+			h.opts.Metrics.finding(f, kind, "warn")
+		}
+	}
+	if len(warn) > MaxWarnings {
+		n := len(warn) - (MaxWarnings - 1)
+		warn = append(warn[:MaxWarnings-1], fmt.Sprintf("%s%d more findings not shown; run meshlint --cluster for all of them", warnPrefix, n))
+	}
+	if len(deny) > 0 {
+		msg := fmt.Sprintf("meshlint denied this %s: %s", kind, strings.Join(deny, "; "))
+		return admission.Denied(msg).WithWarnings(warn...), "deny"
+	}
+	if len(warn) > 0 {
+		return admission.Allowed("").WithWarnings(warn...), "warn"
+	}
+	return admission.Allowed(""), "allow"
+}
+
+// formatFinding renders a finding as kubectl shows a warning:
+// "ML002 http-routes-on-passthrough-gateway: spec.http: <message>", with the
+// resource named when it is not the incoming one.
+func formatFinding(f lint.Finding, other bool) string {
+	var b strings.Builder
+	b.WriteString(f.Check.ID)
+	b.WriteByte(' ')
+	b.WriteString(f.Check.Name)
+	b.WriteString(": ")
+	if other {
+		fmt.Fprintf(&b, "%s %s/%s ", f.Resource.Kind, f.Resource.Namespace(), f.Resource.Name())
+	}
+	if f.Path != "" {
+		b.WriteString(f.Path)
+		b.WriteString(": ")
+	}
+	b.WriteString(f.Message)
+	return b.String()
+}
+
+// truncate keeps s under MaxWarningLength characters, cutting at a word
+// boundary when one is near.
+func truncate(s string) string {
+	if len(s) <= MaxWarningLength {
+		return s
+	}
+	r := []rune(s)
+	if len(r) <= MaxWarningLength {
+		return s
+	}
+	cut := MaxWarningLength - 1
+	if i := strings.LastIndexByte(string(r[:cut]), ' '); i > MaxWarningLength*3/4 {
+		return strings.TrimRight(string(r[:cut])[:i], " ,;:") + "…"
+	}
+	return string(r[:cut]) + "…"
+}
+
+// decode reads the incoming object with the same loader the CLI uses.
+func decode(req admission.Request, kind lint.Kind, mesh lint.Mesh) (*lint.Resource, error) {
+	raw := req.Object.Raw
+	if len(raw) == 0 {
+		return nil, errors.New("the request carries no object")
+	}
+	name := fmt.Sprintf("%s %s/%s", req.Kind.Kind, req.Namespace, req.Name)
+	rs, errs := load.Bytes(name, raw, load.Options{DefaultNamespace: req.Namespace, Mesh: mesh})
+	for _, r := range rs {
+		if r.Kind == kind {
+			if r.Object.GetNamespace() == "" && kind != lint.KindMeshConfig {
+				r.Object.SetNamespace(req.Namespace)
+			}
+			return r, nil
+		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("decoding the object: %s", errs[0].Message)
+	}
+	return nil, fmt.Errorf("the object is not a %s", kind)
+}
+
+// admittedKind maps a request's group and kind to the lint kind, or false
+// for a kind meshlint does not validate.
+func admittedKind(group, kind string) (lint.Kind, bool) {
+	switch group {
+	case "networking.istio.io":
+		switch lint.Kind(kind) {
+		case lint.KindDestinationRule, lint.KindVirtualService, lint.KindGateway, lint.KindServiceEntry, lint.KindEnvoyFilter:
+			return lint.Kind(kind), true
+		}
+	case "security.istio.io":
+		if kind == string(lint.KindPeerAuthentication) {
+			return lint.KindPeerAuthentication, true
+		}
+	case "":
+		if kind == string(lint.KindService) {
+			return lint.KindService, true
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,101 @@
+package webhook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/go-logr/logr"
+	"github.com/go-logr/zapr"
+	"github.com/spf13/pflag"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/meshlint/meshlint/cluster"
+	"github.com/meshlint/meshlint/lint"
+)
+
+// Main is `meshlint webhook`: it parses args (the flags after "webhook"),
+// serves until ctx is done, and returns the exit status: 0 after a clean
+// shutdown, 1 when the server could not run, 2 for bad flags. Logs go to
+// stderr as JSON; stdout carries only --help.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	opts := DefaultOptions()
+	var mode, enforce, kubeconfig, kubecontext, logLevel string
+	fs := pflag.NewFlagSet("meshlint webhook", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stdout, "Usage: meshlint webhook [flags]\n\nServe the validating admission webhook on POST %s.\n\nFlags:\n%s", Path, fs.FlagUsages())
+	}
+	fs.IntVar(&opts.Port, "port", opts.Port, "port the webhook serves HTTPS on")
+	fs.StringVar(&opts.Host, "host", opts.Host, "address the webhook listens on (all when empty)")
+	fs.StringVar(&opts.CertDir, "cert-dir", opts.CertDir, "directory holding tls.crt and tls.key, reloaded when they change")
+	fs.StringVar(&opts.ConfigFile, "config", opts.ConfigFile, "meshlint config file, reloaded when it changes")
+	fs.StringVar(&mode, "mode", string(opts.Mode), "warn: always allow, findings as warnings; enforce: deny at or above --enforce-severity")
+	fs.StringVar(&enforce, "enforce-severity", opts.EnforceSeverity.String(), "lowest severity that denies in enforce mode: error, warning or info")
+	fs.StringVar(&opts.MetricsBindAddress, "metrics-bind-address", opts.MetricsBindAddress, "address of the Prometheus /metrics endpoint (0 disables it)")
+	fs.StringVar(&opts.HealthProbeBindAddress, "health-probe-bind-address", opts.HealthProbeBindAddress, "address of /healthz and /readyz (0 disables them)")
+	fs.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig file (in-cluster config when absent)")
+	fs.StringVar(&kubecontext, "context", "", "kubeconfig context")
+	fs.StringVar(&logLevel, "log-level", "info", "debug, info, warn, error, or a number (higher is more verbose)")
+	fs.DurationVar(&opts.Timeout, "timeout", opts.Timeout, "time the checks of one request may take before it is allowed unchecked")
+	opts.Certs.AddFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "meshlint webhook: unexpected arguments %q\n", fs.Args())
+		return 2
+	}
+	var err error
+	if opts.Mode, err = ParseMode(mode); err != nil {
+		fmt.Fprintf(stderr, "meshlint webhook: --mode: %v\n", err)
+		return 2
+	}
+	if opts.EnforceSeverity, err = lint.ParseSeverity(enforce); err != nil || opts.EnforceSeverity == lint.SeverityNone {
+		fmt.Fprintf(stderr, "meshlint webhook: --enforce-severity: want error, warning or info, got %q\n", enforce)
+		return 2
+	}
+	log, err := NewLogger(stderr, logLevel)
+	if err != nil {
+		fmt.Fprintf(stderr, "meshlint webhook: --log-level: %v\n", err)
+		return 2
+	}
+	ctrllog.SetLogger(log)
+
+	restCfg, err := cluster.RESTConfig(kubeconfig, kubecontext)
+	if err != nil {
+		log.Error(err, "unable to load the cluster config")
+		return 1
+	}
+	if err := Run(ctx, restCfg, opts, log); err != nil {
+		log.Error(err, "webhook stopped")
+		return 1
+	}
+	return 0
+}
+
+// NewLogger returns a JSON zap logger behind logr writing to w. level is a
+// zap level name or a logr verbosity (2 shows V(2) lines).
+func NewLogger(w io.Writer, level string) (logr.Logger, error) {
+	var lvl zapcore.Level
+	if n, err := strconv.Atoi(level); err == nil {
+		if n < 0 {
+			return logr.Logger{}, fmt.Errorf("verbosity %d is negative", n)
+		}
+		lvl = zapcore.Level(-n)
+	} else if err := lvl.UnmarshalText([]byte(strings.ToLower(level))); err != nil {
+		return logr.Logger{}, fmt.Errorf("unknown level %q (want debug, info, warn, error or a number)", level)
+	}
+	enc := zap.NewProductionEncoderConfig()
+	enc.EncodeTime = zapcore.ISO8601TimeEncoder
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(enc), zapcore.AddSync(w), zap.NewAtomicLevelAt(lvl))
+	return zapr.NewLogger(zap.New(core)), nil
+}

@@ -1,0 +1,77 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+	"github.com/go-logr/logr"
+
+	"github.com/meshlint/meshlint/config"
+	"github.com/meshlint/meshlint/lint"
+)
+
+// reloadDelay lets a burst of file events (an editor's write, a ConfigMap
+// volume's symlink swap) settle before the file is read.
+const reloadDelay = 200 * time.Millisecond
+
+// watchConfig reloads the config file whenever it changes and applies it to
+// h. It watches the file's directory, because ConfigMap volumes replace
+// files by swapping a symlink and editors by renaming. A config that does
+// not load is logged and the previous one stays in force.
+func watchConfig(ctx context.Context, file string, h *Handler, log logr.Logger) error {
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return fmt.Errorf("watching config %q: %w", file, err)
+	}
+	defer w.Close()
+	if err := w.Add(filepath.Dir(file)); err != nil {
+		return fmt.Errorf("watching config %q: %w", file, err)
+	}
+	last, _ := os.ReadFile(file)
+	var timer <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err, ok := <-w.Errors:
+			if !ok {
+				return nil
+			}
+			log.Error(err, "config watch error", "file", file)
+		case _, ok := <-w.Events:
+			if !ok {
+				return nil
+			}
+			timer = time.After(reloadDelay)
+		case <-timer:
+			timer = nil
+			data, err := os.ReadFile(file)
+			if err != nil {
+				log.Error(err, "unable to read config; keeping the previous one", "file", file)
+				continue
+			}
+			if bytes.Equal(data, last) {
+				continue
+			}
+			last = data
+			if err := reloadConfig(file, data, h); err != nil {
+				log.Error(err, "unable to apply config; keeping the previous one", "file", file)
+				continue
+			}
+			log.Info("config reloaded", "file", file)
+		}
+	}
+}
+
+func reloadConfig(file string, data []byte, h *Handler) error {
+	cfg, err := config.Parse(file, data, lint.Registry())
+	if err != nil {
+		return fmt.Errorf("parsing config: %w", err)
+	}
+	return h.Reconfigure(cfg.Mesh, cfg.Settings())
+}

@@ -1,0 +1,289 @@
+package webhook
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	toolscache "k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/meshlint/meshlint/cluster"
+	"github.com/meshlint/meshlint/config"
+	"github.com/meshlint/meshlint/lint"
+	"github.com/meshlint/meshlint/lint/load"
+	"github.com/meshlint/meshlint/webhook/certs"
+)
+
+// Path is the one path the webhook serves, for every kind.
+const Path = "/validate"
+
+// Options are the settings of `meshlint webhook`.
+type Options struct {
+	// Host is the address the webhook listens on ("" for all).
+	Host string
+	Port int
+	// CertDir holds tls.crt and tls.key; they are reloaded when they change.
+	CertDir string
+	// ConfigFile is the meshlint config; "" for defaults. It is reloaded when
+	// it changes.
+	ConfigFile      string
+	Mode            Mode
+	EnforceSeverity lint.Severity
+	// MetricsBindAddress and HealthProbeBindAddress take "0" to disable.
+	MetricsBindAddress     string
+	HealthProbeBindAddress string
+	// Timeout bounds the checks of one request (DefaultTimeout when zero).
+	Timeout time.Duration
+	// Certs turns on self-managed serving certificates (see package certs).
+	Certs certs.Options
+}
+
+// DefaultOptions returns the defaults of the command's flags.
+func DefaultOptions() Options {
+	return Options{
+		Port: 9443, Mode: ModeWarn, EnforceSeverity: lint.SeverityError,
+		MetricsBindAddress: ":8080", HealthProbeBindAddress: ":8081", Timeout: DefaultTimeout,
+	}
+}
+
+// Run serves the webhook until ctx is done. The logger is the base of every
+// log line, controller-runtime's included.
+func Run(ctx context.Context, restCfg *rest.Config, opts Options, log logr.Logger) error {
+	cfg := config.Default()
+	if opts.ConfigFile != "" {
+		var err error
+		if cfg, err = config.Load(opts.ConfigFile, lint.Registry()); err != nil {
+			return fmt.Errorf("loading config: %w", err)
+		}
+	}
+	m := NewMetrics(nil)
+	h, err := NewHandler(cfg.Mesh, cfg.Settings(), HandlerOptions{
+		Mode: opts.Mode, EnforceSeverity: opts.EnforceSeverity, Timeout: opts.Timeout, Metrics: m,
+	})
+	if err != nil {
+		return err
+	}
+	m = NewMetrics(h.Len)
+	h.opts.Metrics = m
+	if err := m.Register(ctrlmetrics.Registry); err != nil {
+		return fmt.Errorf("registering metrics: %w", err)
+	}
+
+	root := cfg.Mesh.RootNamespace
+	mgr, err := manager.New(restCfg, manager.Options{
+		Scheme:                 cluster.Scheme(),
+		Logger:                 log,
+		Metrics:                metricsserver.Options{BindAddress: opts.MetricsBindAddress},
+		HealthProbeBindAddress: opts.HealthProbeBindAddress,
+		Cache: cache.Options{
+			DefaultTransform: cache.TransformStripManagedFields(),
+			ByObject: map[client.Object]cache.ByObject{
+				// Only the mesh ConfigMap, not every ConfigMap of the cluster.
+				&corev1.ConfigMap{}: {
+					Namespaces: map[string]cache.Config{root: {}},
+					Field:      fields.OneTermEqualSelector("metadata.name", cluster.MeshConfigMapName),
+				},
+			},
+		},
+		// Validation is read-only: every replica serves, no leader needed.
+		LeaderElection: false,
+	})
+	if err != nil {
+		return fmt.Errorf("creating the manager: %w", err)
+	}
+
+	regs, err := watch(ctx, mgr.GetCache(), h, log)
+	if err != nil {
+		return err
+	}
+	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+		return waitSynced(ctx, mgr.GetCache(), regs, h, log)
+	})); err != nil {
+		return fmt.Errorf("adding the cache sync waiter: %w", err)
+	}
+
+	srv := ctrlwebhook.NewServer(ctrlwebhook.Options{
+		Host: opts.Host, Port: opts.Port, CertDir: opts.CertDir,
+		TLSOpts: []func(*tls.Config){func(c *tls.Config) {
+			c.MinVersion = tls.VersionTLS12
+			// HTTP/2 stays off (rapid-reset hardening); the API server
+			// speaks HTTP/1.1 to webhooks anyway.
+			c.NextProtos = []string{"http/1.1"}
+		}},
+	})
+	srv.Register(Path, &admission.Webhook{
+		Handler:      h,
+		RecoverPanic: ptrTo(true),
+		LogConstructor: func(_ logr.Logger, req *admission.Request) logr.Logger {
+			return admission.DefaultLogConstructor(log.WithName("admission"), req)
+		},
+	})
+
+	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+		return fmt.Errorf("adding healthz check: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("informers-synced", func(*http.Request) error {
+		if !h.Synced() {
+			return errors.New("informer caches have not synced")
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("adding readyz check: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("webhook-server", srv.StartedChecker()); err != nil {
+		return fmt.Errorf("adding readyz check: %w", err)
+	}
+
+	if opts.Certs.Enabled() {
+		opts.Certs.CertDir = opts.CertDir
+		ready, err := certs.Setup(mgr, opts.Certs)
+		if err != nil {
+			return fmt.Errorf("setting up certificate rotation: %w", err)
+		}
+		if err := mgr.AddReadyzCheck("certificates", certs.ReadyCheck(ready)); err != nil {
+			return fmt.Errorf("adding readyz check: %w", err)
+		}
+		// The webhook server refuses to start without its key pair.
+		if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+			select {
+			case <-ready:
+			case <-ctx.Done():
+				return nil
+			}
+			return srv.Start(ctx)
+		})); err != nil {
+			return fmt.Errorf("adding the webhook server: %w", err)
+		}
+	} else if err := mgr.Add(srv); err != nil {
+		return fmt.Errorf("adding the webhook server: %w", err)
+	}
+
+	if opts.ConfigFile != "" {
+		if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+			return watchConfig(ctx, opts.ConfigFile, h, log.WithName("config"))
+		})); err != nil {
+			return fmt.Errorf("adding the config watcher: %w", err)
+		}
+	}
+
+	log.Info("starting meshlint webhook", "port", opts.Port, "mode", opts.Mode,
+		"enforceSeverity", opts.EnforceSeverity.String(), "config", opts.ConfigFile, "rootNamespace", root)
+	if err := mgr.Start(ctx); err != nil {
+		return fmt.Errorf("running the manager: %w", err)
+	}
+	return nil
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
+// watch registers event handlers that keep the handler's index current
+// from the informer cache.
+func watch(ctx context.Context, c cache.Cache, h *Handler, log logr.Logger) ([]toolscache.ResourceEventHandlerRegistration, error) {
+	var regs []toolscache.ResourceEventHandlerRegistration
+	for _, t := range cluster.Types {
+		inf, err := c.GetInformer(ctx, t.New())
+		if err != nil {
+			return nil, fmt.Errorf("getting the %s informer: %w", t.Kind, err)
+		}
+		reg, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+			AddFunc:    func(obj any) { upsert(h, t, obj) },
+			UpdateFunc: func(_, obj any) { upsert(h, t, obj) },
+			DeleteFunc: func(obj any) { remove(h, t.Kind, obj) },
+		})
+		if err != nil {
+			return nil, fmt.Errorf("watching %ss: %w", t.Kind, err)
+		}
+		regs = append(regs, reg)
+	}
+	inf, err := c.GetInformer(ctx, &corev1.ConfigMap{})
+	if err != nil {
+		return nil, fmt.Errorf("getting the ConfigMap informer: %w", err)
+	}
+	reg, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+		AddFunc:    func(obj any) { upsertMesh(h, obj, log) },
+		UpdateFunc: func(_, obj any) { upsertMesh(h, obj, log) },
+		DeleteFunc: func(obj any) { remove(h, lint.KindMeshConfig, obj) },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("watching the mesh ConfigMap: %w", err)
+	}
+	return append(regs, reg), nil
+}
+
+func upsert(h *Handler, t cluster.Type, obj any) {
+	o, ok := obj.(client.Object)
+	if !ok {
+		return
+	}
+	if r := cluster.Resource(t, o); r != nil {
+		h.Upsert(r)
+	}
+}
+
+func upsertMesh(h *Handler, obj any, log logr.Logger) {
+	cm, ok := obj.(*corev1.ConfigMap)
+	if !ok || cm.Name != cluster.MeshConfigMapName {
+		return
+	}
+	r, err := load.MeshConfigFromConfigMap(cm)
+	if err != nil {
+		log.Error(err, "unable to read the mesh config; keeping the previous one", "namespace", cm.Namespace, "name", cm.Name)
+		return
+	}
+	h.Upsert(r)
+}
+
+func remove(h *Handler, kind lint.Kind, obj any) {
+	if d, ok := obj.(toolscache.DeletedFinalStateUnknown); ok {
+		obj = d.Obj
+	}
+	o, ok := obj.(client.Object)
+	if !ok {
+		return
+	}
+	h.Delete(lint.Key{Kind: kind, Namespace: o.GetNamespace(), Name: o.GetName()})
+}
+
+// waitSynced marks the handler ready once every informer has listed and
+// every event handler has seen the initial list.
+func waitSynced(ctx context.Context, c cache.Cache, regs []toolscache.ResourceEventHandlerRegistration, h *Handler, log logr.Logger) error {
+	start := time.Now()
+	if !c.WaitForCacheSync(ctx) {
+		return nil // ctx done
+	}
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		all := true
+		for _, r := range regs {
+			all = all && r.HasSynced()
+		}
+		if all {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+	h.MarkSynced()
+	log.Info("informer caches synced; ready to admit", "resources", h.Len(), "duration", time.Since(start))
+	<-ctx.Done()
+	return nil
+}
