@@ -115,3 +115,83 @@ func InMesh(v View, host string) bool {
 	}
 	return false
 }
+
+// A BoundServer is a server of a Gateway that a VirtualService is bound to.
+type BoundServer struct {
+	Gateway *Resource // the Gateway
+	Ref     string    // "ns/name", as the VirtualService's spec.gateways entry resolves
+	Index   int       // position in the Gateway's spec.servers
+	Server  *networkingapi.Server
+}
+
+// Path returns the server's field path in its Gateway: spec.servers[i].
+func (b BoundServer) Path() string { return "spec.servers[" + itoa(b.Index) + "]" }
+
+// MatchingServers returns the servers of the visible Gateways a
+// VirtualService is bound to (spec.gateways, "mesh" excluded) that accept one
+// of its hosts, taking server host namespaces into account; in spec.gateways
+// order, then server order. A VirtualService host is compared both as written
+// and expanded (reviews in prod is also reviews.prod.svc.cluster.local), as
+// ML014 does. Gateways that are not visible are skipped (ML013 reports them);
+// the lookups read KindGateway.
+func MatchingServers(v View, vs *Resource) []BoundServer {
+	spec := vs.VirtualService()
+	if spec == nil {
+		return nil
+	}
+	ns := vs.Namespace()
+	suffix := v.Mesh().DomainSuffix
+	var hosts []string
+	for _, h := range spec.Spec.GetHosts() {
+		raw := strings.ToLower(strings.TrimSpace(h))
+		hosts = append(hosts, raw)
+		if exp := ExpandHost(h, ns, suffix); exp != raw {
+			hosts = append(hosts, exp)
+		}
+	}
+	var out []BoundServer
+	seen := map[string]bool{}
+	for _, ref := range VirtualServiceGateways(vs) {
+		if ref == "mesh" || seen[ref] {
+			continue
+		}
+		seen[ref] = true
+		gns, name := SplitRef(ref)
+		gw := v.Get(Key{Kind: KindGateway, Namespace: gns, Name: name})
+		if gw == nil || gw.Gateway() == nil {
+			continue
+		}
+		for i, s := range gw.Gateway().Spec.GetServers() {
+			if serverAccepts(s, gns, ns, hosts) {
+				out = append(out, BoundServer{Gateway: gw, Ref: ref, Index: i, Server: s})
+			}
+		}
+	}
+	return out
+}
+
+func serverAccepts(s *networkingapi.Server, gwNS, vsNS string, hosts []string) bool {
+	for _, sh := range s.GetHosts() {
+		p := ParseServerHost(sh, gwNS)
+		for _, h := range hosts {
+			if p.Accepts(vsNS, h) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func itoa(i int) string {
+	if i == 0 {
+		return "0"
+	}
+	var b [20]byte
+	n := len(b)
+	for i > 0 {
+		n--
+		b[n] = byte('0' + i%10)
+		i /= 10
+	}
+	return string(b[n:])
+}
