@@ -1,0 +1,323 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/go-logr/zapr"
+	"github.com/spf13/pflag"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"golang.org/x/term"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/meshlint/meshlint/cluster"
+	"github.com/meshlint/meshlint/config"
+	"github.com/meshlint/meshlint/lint"
+	"github.com/meshlint/meshlint/lint/load"
+	"github.com/meshlint/meshlint/output"
+)
+
+// lintFlags are the flags of the lint command.
+type lintFlags struct {
+	output      string
+	failOn      string
+	minSeverity string
+	config      string
+	enable      []string
+	disable     []string
+	namespace   string
+	allNS       bool
+	cluster     bool
+	kubeconfig  string
+	context     string
+	noColor     bool
+	verbose     int
+}
+
+func newLintFlagSet(f *lintFlags) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("meshlint", pflag.ContinueOnError)
+	fs.SortFlags = false
+	fs.Usage = func() {}
+	fs.StringVarP(&f.output, "output", "o", "text", "output format: text, json, sarif or github")
+	fs.StringVar(&f.failOn, "fail-on", "warning", "lowest severity that makes the exit status 1: error, warning, info or none; overrides the config's failOn")
+	fs.StringVar(&f.minSeverity, "min-severity", "info", "lowest severity shown: error, warning or info")
+	fs.StringVarP(&f.config, "config", "c", "", "config file (default: "+config.DefaultFile+" in the working directory, when present)")
+	fs.StringSliceVar(&f.enable, "enable", nil, "run only these checks (IDs or names; repeatable, comma lists allowed)")
+	fs.StringSliceVar(&f.disable, "disable", nil, "do not run these checks (IDs or names; repeatable, comma lists allowed)")
+	fs.StringVarP(&f.namespace, "namespace", "n", "default", "namespace of resources that have none; with --cluster, the only namespace reported on")
+	fs.BoolVarP(&f.allNS, "all-namespaces", "A", false, "with --cluster, report on every namespace (the default)")
+	fs.BoolVar(&f.cluster, "cluster", false, "lint the resources of a live cluster instead of files")
+	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "with --cluster, the kubeconfig file (default: in-cluster config, else $KUBECONFIG or ~/.kube/config)")
+	fs.StringVar(&f.context, "context", "", "with --cluster, the kubeconfig context")
+	fs.BoolVar(&f.noColor, "no-color", false, "plain text even on a terminal (NO_COLOR is honoured too)")
+	fs.CountVarP(&f.verbose, "verbose", "v", "log what meshlint does to stderr (-vv for more)")
+	return fs
+}
+
+// lintUsage is the full help of the lint command.
+func lintUsage() string {
+	var f lintFlags
+	return usage + newLintFlagSet(&f).FlagUsages() + lintNotes
+}
+
+func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	var f lintFlags
+	fs := newLintFlagSet(&f)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			fmt.Fprint(stdout, lintUsage())
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "meshlint: %v\n\n%s", err, lintUsage())
+		return exitTrouble
+	}
+	bad := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "meshlint: "+format+"\n", a...)
+		fmt.Fprintln(stderr, "Run 'meshlint --help' for usage.")
+		return exitTrouble
+	}
+
+	failOn, err := lint.ParseSeverity(f.failOn)
+	if err != nil {
+		return bad("--fail-on: %v", err)
+	}
+	minSev, err := lint.ParseSeverity(f.minSeverity)
+	if err != nil || minSev == lint.SeverityNone {
+		return bad("--min-severity: unknown severity %q (want error, warning or info)", f.minSeverity)
+	}
+	enable, err := resolveChecks("--enable", f.enable)
+	if err != nil {
+		return bad("%v", err)
+	}
+	disable, err := resolveChecks("--disable", f.disable)
+	if err != nil {
+		return bad("%v", err)
+	}
+	paths := fs.Args()
+	if f.cluster {
+		if len(paths) > 0 {
+			return bad("--cluster lints the cluster and takes no paths (got %q)", paths[0])
+		}
+		if f.allNS && fs.Changed("namespace") {
+			return bad("-n and -A are mutually exclusive")
+		}
+	} else {
+		for _, name := range []string{"kubeconfig", "context", "all-namespaces"} {
+			if fs.Changed(name) {
+				return bad("--%s needs --cluster", name)
+			}
+		}
+	}
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+
+	useColor := !f.noColor && os.Getenv("NO_COLOR") == "" && isTerminal(stdout)
+	w, err := output.New(stdout, f.output, output.Options{Color: useColor, Version: version})
+	if err != nil {
+		return bad("--output: %v", err)
+	}
+	log := newLogger(stderr, f.verbose)
+
+	rep := &output.Report{Cluster: f.cluster}
+	status := func() int {
+		if err := w.Write(rep); err != nil {
+			fmt.Fprintf(stderr, "meshlint: writing the report: %v\n", err)
+			return exitTrouble
+		}
+		return exitStatus(rep, failOn)
+	}
+
+	// The config file: -c, else .meshlint.yaml in the working directory.
+	// An error in it is reported like an input error, in the chosen format,
+	// and nothing is linted: a run with half a config would mislead.
+	cfg, err := loadConfig(f.config)
+	if err != nil {
+		var ce *config.Error
+		if errors.As(err, &ce) {
+			rep.Errors = append(rep.Errors, load.InputError{File: ce.File, Line: ce.Line, Message: ce.Msg})
+		} else {
+			rep.Errors = append(rep.Errors, load.InputError{File: f.config, Message: err.Error()})
+		}
+		return status()
+	}
+	if cfg.File != "" {
+		log.V(1).Info("read config", "file", cfg.File)
+	}
+	if !fs.Changed("fail-on") && cfg.FailOn != 0 {
+		failOn = cfg.FailOn
+	}
+	settings := applyEnableDisable(cfg.Settings(), enable, disable)
+	rn, err := lint.NewRunner(lint.Registry(), settings)
+	if err != nil {
+		fmt.Fprintf(stderr, "meshlint: invalid check registry: %v\n", err)
+		return exitTrouble
+	}
+	for _, c := range lint.Registry() {
+		if c.Run == nil && !settings.Disabled[c.ID] {
+			log.V(1).Info("check not implemented in this build; skipped", "check", c.ID, "name", c.Name)
+		}
+	}
+
+	start := time.Now()
+	var findings []lint.Finding
+	if f.cluster {
+		ns := ""
+		if fs.Changed("namespace") {
+			ns = f.namespace
+		}
+		var code int
+		findings, code = lintCluster(rn, cfg, f, ns, rep, stderr, log)
+		if code != exitOK {
+			return code
+		}
+	} else {
+		res := load.Paths(paths, stdin, load.Options{DefaultNamespace: f.namespace, Mesh: cfg.Mesh})
+		rep.Files, rep.Resources, rep.Errors = res.Files, len(res.Resources), res.Errors
+		log.V(1).Info("loaded inputs", "files", res.Files, "resources", len(res.Resources), "errors", len(res.Errors))
+		findings = rn.Lint(cfg.Mesh, false, res.Resources)
+	}
+	log.V(1).Info("linted", "checks", len(rn.Checks()), "findings", len(findings), "duration", time.Since(start))
+	for _, fd := range findings {
+		if fd.Severity >= minSev {
+			rep.Findings = append(rep.Findings, fd)
+		}
+	}
+	return status()
+}
+
+// exitStatus is 2 when an input could not be read, else 1 when a shown
+// finding is at or above failOn, else 0.
+func exitStatus(rep *output.Report, failOn lint.Severity) int {
+	if len(rep.Errors) > 0 {
+		return exitTrouble
+	}
+	for _, f := range rep.Findings {
+		if f.Severity >= failOn {
+			return exitFindings
+		}
+	}
+	return exitOK
+}
+
+// lintCluster lints the resources of a live cluster with all of it
+// visible. Kinds that cannot be listed for lack of permission are input
+// errors (exit 2); kinds whose CRD is not installed have nothing to lint.
+func lintCluster(rn *lint.Runner, cfg *config.Config, f lintFlags, ns string, rep *output.Report, stderr io.Writer, log logr.Logger) ([]lint.Finding, int) {
+	restCfg, err := cluster.RESTConfig(f.kubeconfig, f.context)
+	if err != nil {
+		fmt.Fprintf(stderr, "meshlint: %v\n", err)
+		return nil, exitTrouble
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	snap, err := cluster.List(ctx, restCfg, cluster.Options{Namespace: ns, Mesh: cfg.Mesh})
+	if err != nil {
+		fmt.Fprintf(stderr, "meshlint: reading the cluster: %v\n", err)
+		return nil, exitTrouble
+	}
+	for _, err := range snap.Skipped {
+		if apierrors.IsForbidden(err) {
+			rep.Errors = append(rep.Errors, load.InputError{Message: err.Error()})
+			continue
+		}
+		log.Info("kind not served by the cluster; skipped", "reason", err.Error())
+	}
+	rep.Resources = len(snap.Targets)
+	log.V(1).Info("read cluster", "resources", len(snap.All), "targets", len(snap.Targets))
+	return cluster.Lint(rn, cfg.Mesh, snap), exitOK
+}
+
+// loadConfig reads the config file named by -c, else the default file
+// when it exists, else returns the defaults.
+func loadConfig(file string) (*config.Config, error) {
+	if file == "" {
+		if _, err := os.Stat(config.DefaultFile); errors.Is(err, fs.ErrNotExist) {
+			return config.Default(), nil
+		}
+		file = config.DefaultFile
+	}
+	return config.Load(file, lint.Registry())
+}
+
+// resolveChecks turns the IDs and names given to a flag into check IDs.
+func resolveChecks(flag string, names []string) (map[string]bool, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	ids := map[string]bool{}
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			continue
+		}
+		c := findCheck(n)
+		if c == nil {
+			return nil, fmt.Errorf("%s: unknown check %q (run 'meshlint checks' for the list)", flag, n)
+		}
+		ids[c.ID] = true
+	}
+	return ids, nil
+}
+
+// findCheck returns the registered check with an ID (any case) or name.
+func findCheck(idOrName string) *lint.Check {
+	for _, c := range lint.Registry() {
+		if strings.EqualFold(c.ID, idOrName) || c.Name == idOrName {
+			return c
+		}
+	}
+	if strings.EqualFold(lint.InternalError.ID, idOrName) || lint.InternalError.Name == idOrName {
+		return lint.InternalError
+	}
+	return nil
+}
+
+// applyEnableDisable applies --enable and --disable over the config's
+// settings: --enable limits the run to its checks and turns them on even
+// when the config turns them off; --disable then removes checks.
+func applyEnableDisable(s lint.Settings, enable, disable map[string]bool) lint.Settings {
+	disabled := map[string]bool{}
+	for id, off := range s.Disabled {
+		disabled[id] = off
+	}
+	if enable != nil {
+		for _, c := range lint.Registry() {
+			disabled[c.ID] = !enable[c.ID]
+		}
+	}
+	for id := range disable {
+		disabled[id] = true
+	}
+	s.Disabled = disabled
+	return s
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// newLogger returns a logr.Logger through zap to stderr at -v, or a logger
+// that discards everything.
+func newLogger(stderr io.Writer, verbosity int) logr.Logger {
+	if verbosity <= 0 {
+		return logr.Discard()
+	}
+	enc := zap.NewDevelopmentEncoderConfig()
+	enc.TimeKey = ""
+	core := zapcore.NewCore(zapcore.NewConsoleEncoder(enc), zapcore.AddSync(stderr),
+		zapcore.Level(-verbosity))
+	return zapr.NewLogger(zap.New(core))
+}

@@ -1,0 +1,119 @@
+// Command meshlint lints Istio configuration: files and directories in CI
+// (`meshlint ./manifests`), a live cluster (`meshlint --cluster`), and, as
+// `meshlint webhook`, every change admitted to a cluster.
+//
+// main is a thin shell around run, which takes the arguments and the three
+// standard streams and returns the exit status, so that the whole command
+// line is tested in-process against buffers. run is the only code that
+// prints or chooses an exit status.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/debug"
+)
+
+// Set at build time: go build -ldflags "-X main.version=v1.2.3 -X main.commit=... -X main.date=...".
+var (
+	version = "dev"
+	commit  = ""
+	date    = ""
+)
+
+// Exit statuses, the same in every output format.
+const (
+	exitOK       = 0 // no finding at or above --fail-on
+	exitFindings = 1 // at least one finding at or above --fail-on
+	exitTrouble  = 2 // bad flag, unreadable path, unparseable YAML or config
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run runs one meshlint command line and returns its exit status. stdout
+// carries only the command's output (the chosen format, for lint);
+// diagnostics go to stderr.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "lint":
+			return runLint(args[1:], stdin, stdout, stderr)
+		case "checks":
+			return runChecks(args[1:], stdout, stderr)
+		case "explain":
+			return runExplain(args[1:], stdout, stderr)
+		case "version":
+			return runVersion(args[1:], stdout, stderr)
+		case "webhook":
+			return runWebhook(args[1:], stdout, stderr)
+		case "help":
+			fmt.Fprint(stdout, usage)
+			return exitOK
+		}
+	}
+	return runLint(args, stdin, stdout, stderr)
+}
+
+const usage = `meshlint catches Istio configuration that the API server accepts but traffic does not.
+
+Usage:
+  meshlint [flags] [PATH...]        lint files, directories (*.yaml, *.yml, *.json, recursively)
+                                    or - for stdin; no PATH means .
+  meshlint --cluster [flags]        lint what is live in a cluster, as the webhook sees it
+  meshlint checks [-o text|json|markdown]
+                                    list the checks
+  meshlint explain ID|NAME          a check's long doc, an example that fires, and the fix
+  meshlint webhook [flags]          run the admission webhook server
+  meshlint version                  print version, commit and build date
+
+Lint flags:
+`
+
+const lintNotes = `
+Checks: --enable limits the run to the listed checks (IDs or names, repeatable, comma lists
+allowed) and turns them on even when the config file sets them off; --disable then removes
+checks. Without either, every check runs except those the config file turns off.
+
+Severity: --min-severity hides findings below it; hidden findings count for nothing, neither in
+the summary nor in the exit status. --fail-on (else the config's failOn, else warning) is the
+lowest severity of a shown finding that makes the exit status 1.
+
+Cluster mode: --cluster reads every namespace so that references across namespaces resolve;
+-n NS reports only on NS, -A (the default) on all. Outside cluster mode, -n is the namespace of
+resources that have none.
+
+Exit status: 0 no finding at or above --fail-on; 1 at least one; 2 meshlint could not do the
+whole job (bad flag, unreadable path, unparseable YAML, bad config). Whatever could be linted is
+still reported, in every output format.
+`
+
+func runVersion(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		fmt.Fprintf(stderr, "meshlint version: unexpected argument %q\n", args[0])
+		return exitTrouble
+	}
+	c, d := commit, date
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			switch {
+			case s.Key == "vcs.revision" && c == "":
+				c = s.Value
+			case s.Key == "vcs.time" && d == "":
+				d = s.Value
+			}
+		}
+	}
+	if c == "" {
+		c = "unknown"
+	}
+	if d == "" {
+		d = "unknown"
+	}
+	fmt.Fprintf(stdout, "meshlint %s\ncommit: %s\nbuilt: %s\ngo: %s %s/%s\n", version, c, d,
+		runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return exitOK
+}
