@@ -1,12 +1,178 @@
 package lint
 
-// UndefinedSubset is ML012 undefined-subset. PLACEHOLDER: declared so the registry is complete;
-// the run function, docs and fixtures are still to be written.
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	networkingapi "istio.io/api/networking/v1alpha3"
+)
+
+// UndefinedSubset is ML012 undefined-subset.
 var UndefinedSubset = &Check{
-	ID:          "ML012",
-	Name:        "undefined-subset",
-	Severity:    SeverityError,
-	Kinds:       []Kind{KindVirtualService},
-	Summary:     "A route destination names a subset that no DestinationRule for the host defines.",
-	Remediation: "TODO.",
+	ID:       "ML012",
+	Name:     "undefined-subset",
+	Severity: SeverityError,
+	Kinds:    []Kind{KindVirtualService},
+	Reads:    []Kind{KindDestinationRule},
+	Summary:  "A route destination names a subset that no DestinationRule for the host defines.",
+	Doc: `A VirtualService destination (spec.http[*].route[*].destination, spec.http[*].mirror,
+spec.http[*].mirrors[*].destination, spec.tcp[*].route[*].destination, spec.tls[*].route[*].destination)
+names a subset, and no DestinationRule for the destination host defines a subset of that name. The
+sidecar has no cluster for the subset: requests routed there get 503 (NR, no healthy upstream).
+
+Fires when:
+- a DestinationRule for the host is visible and none of the visible ones defines the subset: error,
+  whatever the visibility, since the rule that Istio uses for the host is right there;
+- no DestinationRule for the host is visible at all: warning when linting files (the rule may live
+  in a file that was not given), error in the webhook and --cluster mode, where the whole cluster is
+  visible.
+
+Quiet when: a DestinationRule for the host defines the subset; the destination names no subset.
+
+Choices where the catalog is silent:
+- The destination host is expanded like any VirtualService host (reviews in namespace prod is
+  reviews.prod.svc.cluster.local), and so is the DestinationRule's host in its own namespace.
+- Istio applies the most specific DestinationRule host: an exact host beats a wildcard
+  (*.example.com), and a longer wildcard beats a shorter one. The subset must be defined in one of
+  the rules with that most specific host; a wildcard rule defining it does not help when an exact
+  rule for the host exists, because Istio never looks at the wildcard one.
+- Rules with the same host in several namespaces are all taken as candidates: the subset counts as
+  defined if any of them defines it. exportTo is not considered, so a subset defined in a rule that
+  is not exported to the client is not reported (a missed finding rather than a false one).
+- Destinations whose host is a wildcard are skipped: Istio cannot route to them.`,
+	Example: `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: reviews
+  namespace: bookinfo
+spec:
+  hosts:
+  - reviews
+  http:
+  - route:
+    - destination:
+        host: reviews
+        subset: v3
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: reviews
+  namespace: bookinfo
+spec:
+  host: reviews
+  subsets:
+  - name: v1
+    labels:
+      version: v1
+`,
+	Remediation: "Define the subset in the DestinationRule for the destination host, or route to a subset that it defines.",
+	Tables:      []*Table{DestinationRulesByHost},
+	Run:         runUndefinedSubset,
+}
+
+func runUndefinedSubset(pass *Pass) {
+	vs := pass.Resource.VirtualService()
+	if vs == nil {
+		return
+	}
+	spec := &vs.Spec
+	for i, h := range spec.GetHttp() {
+		for j, rd := range h.GetRoute() {
+			checkDestinationSubset(pass, rd.GetDestination(), fmt.Sprintf("spec.http[%d].route[%d].destination", i, j))
+		}
+		checkDestinationSubset(pass, h.GetMirror(), fmt.Sprintf("spec.http[%d].mirror", i))
+		for j, m := range h.GetMirrors() {
+			checkDestinationSubset(pass, m.GetDestination(), fmt.Sprintf("spec.http[%d].mirrors[%d].destination", i, j))
+		}
+	}
+	for i, t := range spec.GetTcp() {
+		for j, rd := range t.GetRoute() {
+			checkDestinationSubset(pass, rd.GetDestination(), fmt.Sprintf("spec.tcp[%d].route[%d].destination", i, j))
+		}
+	}
+	for i, t := range spec.GetTls() {
+		for j, rd := range t.GetRoute() {
+			checkDestinationSubset(pass, rd.GetDestination(), fmt.Sprintf("spec.tls[%d].route[%d].destination", i, j))
+		}
+	}
+}
+
+func checkDestinationSubset(pass *Pass, d *networkingapi.Destination, path string) {
+	subset := d.GetSubset()
+	if subset == "" || d.GetHost() == "" {
+		return
+	}
+	host := ExpandHost(d.GetHost(), pass.Resource.Namespace(), pass.Mesh.DomainSuffix)
+	if strings.HasPrefix(host, "*") {
+		return
+	}
+	drs := subsetRulesForHost(pass, host)
+	path += ".subset"
+	if len(drs) == 0 {
+		if pass.View.Full() {
+			pass.ReportSeverity(SeverityError, path, "no DestinationRule for host %q defines subset %q; requests routed to it get 503 NR", host, subset)
+			return
+		}
+		pass.ReportSeverity(SeverityWarning, path, "no DestinationRule for host %q is in the input; unless one defines subset %q, requests routed to it get 503 NR", host, subset)
+		return
+	}
+	var names []string
+	for _, dr := range drs {
+		for _, s := range dr.DestinationRule().Spec.GetSubsets() {
+			if s.GetName() == subset {
+				return
+			}
+			if !slices.Contains(names, s.GetName()) {
+				names = append(names, s.GetName())
+			}
+		}
+	}
+	defined := "it defines no subsets"
+	if len(names) > 0 {
+		defined = "defined: " + strings.Join(names, ", ")
+	}
+	pass.ReportSeverity(SeverityError, path, "subset %q is not defined in DestinationRule %s (%s); requests routed to it get 503 NR",
+		subset, subsetRuleRefs(drs), defined)
+}
+
+// subsetRulesForHost returns the visible DestinationRules whose
+// host is the one Istio applies to host: an exact match, else the longest
+// wildcard that covers it.
+func subsetRulesForHost(pass *Pass, host string) []*Resource {
+	var best []*Resource
+	bestHost := ""
+	for _, dr := range LookupHost(pass.View, DestinationRulesByHost, host) {
+		h := ExpandHost(dr.DestinationRule().Spec.GetHost(), dr.Namespace(), pass.Mesh.DomainSuffix)
+		if !HostCovers(h, host) {
+			continue
+		}
+		switch {
+		case best == nil || subsetHostMoreSpecific(h, bestHost):
+			best, bestHost = []*Resource{dr}, h
+		case h == bestHost:
+			best = append(best, dr)
+		}
+	}
+	return best
+}
+
+// subsetHostMoreSpecific reports whether host pattern a is more specific than b:
+// a concrete host beats a wildcard, a longer wildcard beats a shorter one.
+func subsetHostMoreSpecific(a, b string) bool {
+	aw, bw := strings.HasPrefix(a, "*"), strings.HasPrefix(b, "*")
+	if aw != bw {
+		return !aw
+	}
+	return len(a) > len(b)
+}
+
+// subsetRuleRefs names resources as ns/name, joined with "and".
+func subsetRuleRefs(rs []*Resource) string {
+	refs := make([]string, len(rs))
+	for i, r := range rs {
+		refs[i] = r.Namespace() + "/" + r.Name()
+	}
+	return strings.Join(refs, " and ")
 }
