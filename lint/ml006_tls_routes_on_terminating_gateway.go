@@ -1,12 +1,150 @@
 package lint
 
-// TLSRoutesOnTerminatingGateway is ML006 tls-routes-on-terminating-gateway. PLACEHOLDER: declared so the registry is complete;
-// the run function, docs and fixtures are still to be written.
+import (
+	"fmt"
+	"strings"
+
+	networkingapi "istio.io/api/networking/v1alpha3"
+)
+
+// TLSRoutesOnTerminatingGateway is ML006 tls-routes-on-terminating-gateway.
 var TLSRoutesOnTerminatingGateway = &Check{
-	ID:          "ML006",
-	Name:        "tls-routes-on-terminating-gateway",
-	Severity:    SeverityError,
-	Kinds:       []Kind{KindVirtualService},
-	Summary:     "A VirtualService has tls routes for a host whose Gateway server terminates TLS; they never match.",
-	Remediation: "TODO.",
+	ID:       "ML006",
+	Name:     "tls-routes-on-terminating-gateway",
+	Severity: SeverityError,
+	Kinds:    []Kind{KindVirtualService},
+	Reads:    []Kind{KindGateway},
+	Summary:  "A VirtualService has tls routes for a host whose Gateway server terminates TLS; they never match.",
+	Doc: `The mirror of http-routes-on-passthrough-gateway (ML002). A VirtualService has tls routes
+(spec.tls) and is bound to a Gateway whose server for its host terminates TLS: protocol HTTPS with
+tls.mode SIMPLE, MUTUAL, ISTIO_MUTUAL or OPTIONAL_MUTUAL. The gateway decrypts the connection before
+any route is evaluated, so it only looks for http routes; the tls routes never match and requests
+get 404 (istioctl proxy-config routes shows no route for the host).
+
+Fires when the VirtualService has tls routes, is bound to at least one visible Gateway (spec.gateways,
+"mesh" aside) with a server that accepts one of its hosts, and every such server that carries TLS
+terminates it. Server hosts are matched as Istio binds them: ns/host only for VirtualServices in ns,
+./host for the Gateway's namespace, */host and a plain host for all; * and *.example.com match as
+wildcards. The finding is on spec.tls and names the first terminating server.
+
+Quiet when: a PASSTHROUGH (or AUTO_PASSTHROUGH) server matches one of the hosts, on any bound
+Gateway; the VirtualService has no tls routes; no bound Gateway is visible (gateway-not-found, ML013,
+reports that) or none of their servers accepts the hosts (host-not-in-gateway, ML014).
+
+Choices where the catalog is silent:
+- Only servers that carry TLS (protocol HTTPS or TLS) count as matching servers for tls routes: a
+  plain HTTP server next to the HTTPS one (port 80 with httpsRedirect is the usual pair) never sees
+  tls routes either, so it neither fires nor silences the check.
+- A protocol TLS server with a terminating mode neither fires nor silences: it terminates and then
+  forwards with tcp routes, so its failure is not the 404 this check describes; it keeps the check
+  quiet rather than guessing.
+- An HTTPS server without a tls block is invalid (the API server rejects it) and is treated like the
+  TLS server above.
+- The hosts of the VirtualService are taken together, as ML002 does: one passthrough server for any
+  of them keeps the check quiet.`,
+	Example: `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: gateway
+  namespace: istio-system
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+  - port:
+      number: 443
+      name: https
+      protocol: HTTPS
+    hosts:
+    - "*"
+    tls:
+      mode: SIMPLE
+      credentialName: sds-credential
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: httpbin
+  namespace: default
+spec:
+  hosts:
+  - "*.example.com"
+  gateways:
+  - istio-system/gateway
+  tls:
+  - match:
+    - sniHosts:
+      - "*.example.com"
+    route:
+    - destination:
+        host: httpbin.org
+`,
+	Remediation: "Replace the tls routes with http routes, since the gateway has already decrypted the traffic, or set the Gateway server's tls.mode to PASSTHROUGH to route on SNI.",
+	Run:         runTLSRoutesOnTerminatingGateway,
+}
+
+func runTLSRoutesOnTerminatingGateway(pass *Pass) {
+	vs := pass.Resource.VirtualService()
+	if vs == nil || len(vs.Spec.GetTls()) == 0 {
+		return
+	}
+	var first *BoundServer
+	for _, bs := range MatchingServers(pass.View, pass.Resource) {
+		switch serverTLSKind(bs.Server) {
+		case serverPassthrough, serverTLSOther:
+			return
+		case serverTerminates:
+			if first == nil {
+				first = &bs
+			}
+		}
+	}
+	if first == nil {
+		return
+	}
+	s := first.Server
+	pass.Report("spec.tls", "tls routes never match: server %d of gateway %s terminates TLS (%s) for %s: requests get 404",
+		s.GetPort().GetNumber(), first.Ref, s.GetTls().GetMode(), serverHostList(s.GetHosts()))
+}
+
+type serverTLS int
+
+const (
+	serverPlain       serverTLS = iota // no TLS: HTTP, HTTP2, GRPC, TCP, ...
+	serverTerminates                   // HTTPS with SIMPLE, MUTUAL, ISTIO_MUTUAL, OPTIONAL_MUTUAL
+	serverPassthrough                  // PASSTHROUGH or AUTO_PASSTHROUGH
+	serverTLSOther                     // carries TLS, neither of the above (TLS protocol terminating, HTTPS without tls)
+)
+
+// serverTLSKind classifies a Gateway server for tls routes.
+func serverTLSKind(s *networkingapi.Server) serverTLS {
+	proto := strings.ToUpper(s.GetPort().GetProtocol())
+	if proto != "HTTPS" && proto != "TLS" {
+		return serverPlain
+	}
+	tls := s.GetTls()
+	if tls == nil {
+		return serverTLSOther
+	}
+	switch tls.GetMode() {
+	case networkingapi.ServerTLSSettings_PASSTHROUGH, networkingapi.ServerTLSSettings_AUTO_PASSTHROUGH:
+		return serverPassthrough
+	}
+	if proto == "HTTPS" {
+		return serverTerminates
+	}
+	return serverTLSOther
+}
+
+// serverHostList quotes a server's hosts, at most two.
+func serverHostList(hosts []string) string {
+	switch len(hosts) {
+	case 0:
+		return "no host"
+	case 1:
+		return fmt.Sprintf("%q", hosts[0])
+	case 2:
+		return fmt.Sprintf("%q, %q", hosts[0], hosts[1])
+	}
+	return fmt.Sprintf("%q, %q and %d more", hosts[0], hosts[1], len(hosts)-2)
 }
