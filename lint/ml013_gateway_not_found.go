@@ -1,12 +1,68 @@
 package lint
 
-// GatewayNotFound is ML013 gateway-not-found. PLACEHOLDER: declared so the registry is complete;
-// the run function, docs and fixtures are still to be written.
+import "fmt"
+
+// GatewayNotFound is ML013 gateway-not-found.
 var GatewayNotFound = &Check{
-	ID:          "ML013",
-	Name:        "gateway-not-found",
-	Severity:    SeverityError,
-	Kinds:       []Kind{KindVirtualService},
-	Summary:     "A VirtualService names a Gateway that does not exist.",
-	Remediation: "TODO.",
+	ID:       "ML013",
+	Name:     "gateway-not-found",
+	Severity: SeverityError,
+	Kinds:    []Kind{KindVirtualService},
+	Reads:    []Kind{KindGateway},
+	Summary:  "A VirtualService names a Gateway that does not exist.",
+	Doc: `A spec.gateways entry of a VirtualService names a Gateway that does not exist. Istio binds the
+routes to nothing: the gateway pods never get them and answer 404 for the VirtualService's hosts.
+
+Fires on each spec.gateways entry other than mesh whose Gateway is not visible: warning when linting
+files (the Gateway may be in a file that was not given), error in the webhook and --cluster mode,
+where the whole cluster is visible.
+
+Quiet when: the entry is mesh; the Gateway exists.
+
+Choices where the catalog is silent:
+- An entry is resolved as Istio resolves it: name means <VirtualService namespace>/name, ns/name
+  is explicit, and the legacy name.ns.svc.cluster.local form means ns/name.
+- Gateway names in spec.http[*].match[*].gateways are not checked: they only narrow a route to
+  gateways that spec.gateways already binds.
+- Kubernetes Gateway API gateways cannot be named here; only networking.istio.io Gateways count.`,
+	Example: `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: shop
+  namespace: web
+spec:
+  hosts:
+  - shop.example.com
+  gateways:
+  - istio-system/public-gateway
+  http:
+  - route:
+    - destination:
+        host: shop
+`,
+	Remediation: "Point spec.gateways at an existing Gateway (as name in the VirtualService's namespace, or namespace/name), or create the Gateway.",
+	Run:         runGatewayNotFound,
+}
+
+func runGatewayNotFound(pass *Pass) {
+	vs := pass.Resource.VirtualService()
+	if vs == nil {
+		return
+	}
+	for i, g := range vs.Spec.GetGateways() {
+		ref := GatewayRef(g, pass.Resource.Namespace())
+		if ref == "mesh" {
+			continue
+		}
+		ns, name := SplitRef(ref)
+		if pass.View.Get(Key{Kind: KindGateway, Namespace: ns, Name: name}) != nil {
+			continue
+		}
+		path := fmt.Sprintf("spec.gateways[%d]", i)
+		if pass.View.Full() {
+			pass.ReportSeverity(SeverityError, path, "gateway %q does not exist; no gateway applies these routes and requests for them get 404", ref)
+			continue
+		}
+		pass.ReportSeverity(SeverityWarning, path, "gateway %q is not in the input; if it does not exist, no gateway applies these routes (404)", ref)
+	}
 }
