@@ -6,9 +6,11 @@
 // without a restart.
 //
 // The Secret must already exist (the Helm chart creates it empty); the rotator only updates it,
-// so the pod never needs create on secrets. The permissions it needs are get, list, watch and
-// update on secrets in its own namespace, and get, list, watch and update on
-// validatingwebhookconfigurations.
+// so the pod never needs create on secrets. Every list and watch is narrowed to the one Secret
+// and the one ValidatingWebhookConfiguration by a metadata.name field selector, so the RBAC it
+// needs names both: get, list, watch and update on secrets with resourceNames [the Secret] in
+// its own namespace, and the same verbs on validatingwebhookconfigurations with resourceNames
+// [the configuration]. No other secret is ever read.
 //
 // The webhook server reads tls.crt and tls.key when it starts and refuses to start without them,
 // so it must be added to the manager only after the channel returned by Setup is closed:
@@ -29,6 +31,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/open-policy-agent/cert-controller/pkg/rotator"
@@ -36,6 +39,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -155,7 +159,7 @@ func Setup(mgr manager.Manager, opts Options) (ready chan struct{}, err error) {
 	}
 	ready = make(chan struct{})
 	key := types.NamespacedName{Namespace: opts.SecretNamespace, Name: opts.SecretName}
-	err = rotator.AddRotator(mgr, &rotator.CertRotator{
+	err = rotator.AddRotator(narrowedManager{mgr, narrowedConfig(mgr.GetConfig(), opts)}, &rotator.CertRotator{
 		SecretKey:              key,
 		CertDir:                opts.CertDir,
 		CAName:                 opts.CAName,
@@ -181,6 +185,59 @@ func Setup(mgr manager.Manager, opts Options) (ready chan struct{}, err error) {
 		return nil, err
 	}
 	return ready, nil
+}
+
+// narrowedManager hands cert-controller a rest config whose lists and watches select by name.
+// cert-controller builds its own cache from GetConfig, scoped to the Secret's namespace but to
+// every Secret in it and every ValidatingWebhookConfiguration of the cluster, and offers no
+// option to narrow it; without this, the pod would need list and watch on all of them.
+type narrowedManager struct {
+	manager.Manager
+	config *rest.Config
+}
+
+func (m narrowedManager) GetConfig() *rest.Config { return m.config }
+
+func narrowedConfig(cfg *rest.Config, opts Options) *rest.Config {
+	cfg = rest.CopyConfig(cfg)
+	names := map[string]string{
+		"/api/v1/namespaces/" + opts.SecretNamespace + "/secrets":               opts.SecretName,
+		"/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations": opts.WebhookConfigName,
+	}
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+		return nameSelectingRoundTripper{rt: rt, names: names}
+	})
+	return cfg
+}
+
+// nameSelectingRoundTripper adds fieldSelector=metadata.name=<name> to collection GETs (lists
+// and watches) of the paths it knows, which lets RBAC resourceNames authorize them.
+type nameSelectingRoundTripper struct {
+	rt    http.RoundTripper
+	names map[string]string // collection path -> the one name to select
+}
+
+func (n nameSelectingRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
+	name, ok := n.names[strings.TrimSuffix(req.URL.Path, "/")]
+	if !ok || req.Method != http.MethodGet {
+		return n.rt.RoundTrip(req)
+	}
+	q := req.URL.Query()
+	selector := fields.OneTermEqualSelector("metadata.name", name)
+	if fs := q.Get("fieldSelector"); fs != "" {
+		parsed, err := fields.ParseSelector(fs)
+		if err != nil {
+			return nil, fmt.Errorf("parsing field selector %q: %w", fs, err)
+		}
+		if _, named := parsed.RequiresExactMatch("metadata.name"); named {
+			return n.rt.RoundTrip(req)
+		}
+		selector = fields.AndSelectors(parsed, selector)
+	}
+	q.Set("fieldSelector", selector.String())
+	req = req.Clone(req.Context())
+	req.URL.RawQuery = q.Encode()
+	return n.rt.RoundTrip(req)
 }
 
 // ReadyCheck is a readiness check that fails until ready is closed, for /readyz.

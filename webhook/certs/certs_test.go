@@ -1,11 +1,13 @@
 package certs
 
 import (
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/spf13/pflag"
+	"k8s.io/client-go/rest"
 )
 
 func TestWriteServingPair(t *testing.T) {
@@ -84,5 +86,59 @@ func TestOptionsFlagsAndComplete(t *testing.T) {
 	}
 	if got, want := o.DNSName(), "meshlint-webhook.meshlint.svc"; got != want {
 		t.Errorf("DNSName() = %q, want %q", got, want)
+	}
+}
+
+type recordingRoundTripper struct{ got *http.Request }
+
+func (r *recordingRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
+	r.got = req
+	return &http.Response{StatusCode: http.StatusOK, Body: http.NoBody}, nil
+}
+
+func TestNameSelectingRoundTripper(t *testing.T) {
+	opts := Options{SecretName: "meshlint-cert", SecretNamespace: "meshlint", WebhookConfigName: "meshlint"}
+	tests := []struct {
+		name, method, url string
+		wantSelector      string
+	}{
+		{name: "secret list", method: http.MethodGet,
+			url:          "https://api/api/v1/namespaces/meshlint/secrets?limit=500",
+			wantSelector: "metadata.name=meshlint-cert"},
+		{name: "secret watch", method: http.MethodGet,
+			url:          "https://api/api/v1/namespaces/meshlint/secrets?watch=true&resourceVersion=1",
+			wantSelector: "metadata.name=meshlint-cert"},
+		{name: "webhook config list", method: http.MethodGet,
+			url:          "https://api/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations",
+			wantSelector: "metadata.name=meshlint"},
+		{name: "existing selector kept and narrowed", method: http.MethodGet,
+			url:          "https://api/api/v1/namespaces/meshlint/secrets?fieldSelector=type%3Dopaque",
+			wantSelector: "type=opaque,metadata.name=meshlint-cert"},
+		{name: "named selector left alone", method: http.MethodGet,
+			url:          "https://api/api/v1/namespaces/meshlint/secrets?fieldSelector=metadata.name%3Dmeshlint-cert",
+			wantSelector: "metadata.name=meshlint-cert"},
+		{name: "get by name untouched", method: http.MethodGet,
+			url: "https://api/api/v1/namespaces/meshlint/secrets/meshlint-cert"},
+		{name: "update untouched", method: http.MethodPut,
+			url: "https://api/api/v1/namespaces/meshlint/secrets"},
+		{name: "other namespace untouched", method: http.MethodGet,
+			url: "https://api/api/v1/namespaces/other/secrets"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := &recordingRoundTripper{}
+			cfg := narrowedConfig(&rest.Config{Host: "https://api"}, opts)
+			rt := cfg.WrapTransport(rec)
+			req, err := http.NewRequest(tc.method, tc.url, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := rt.RoundTrip(req); err != nil {
+				t.Fatal(err)
+			}
+			if got := rec.got.URL.Query().Get("fieldSelector"); got != tc.wantSelector {
+				t.Errorf("fieldSelector = %q, want %q", got, tc.wantSelector)
+			}
+		})
 	}
 }
