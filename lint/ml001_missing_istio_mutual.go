@@ -1,12 +1,217 @@
 package lint
 
-// MissingIstioMutual is ML001 missing-istio-mutual. PLACEHOLDER: declared so the registry is complete;
-// the run function, docs and fixtures are still to be written.
+import (
+	"fmt"
+	"strings"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+	networkingapi "istio.io/api/networking/v1alpha3"
+)
+
+// MissingIstioMutual is ML001 missing-istio-mutual: a DestinationRule for
+// an in-mesh host whose client TLS mode is not ISTIO_MUTUAL where the server
+// requires mutual TLS. The client sidecar sends plaintext (DISABLE) or its
+// own TLS (SIMPLE, MUTUAL) and the server sidecar rejects it: 503s start the
+// moment the rule is applied.
 var MissingIstioMutual = &Check{
-	ID:          "ML001",
-	Name:        "missing-istio-mutual",
-	Severity:    SeverityError,
-	Kinds:       []Kind{KindDestinationRule},
-	Summary:     "A DestinationRule for an in-mesh host sends plaintext or its own TLS where the server requires mutual TLS.",
-	Remediation: "TODO.",
+	ID:       "ML001",
+	Name:     "missing-istio-mutual",
+	Severity: SeverityError,
+	Kinds:    []Kind{KindDestinationRule},
+	Reads:    []Kind{KindPeerAuthentication, KindServiceEntry},
+	Tables:   append([]*Table{ServiceEntriesByHost}, MTLSTables...),
+	Summary:  "A DestinationRule for an in-mesh host sends plaintext or its own TLS where the server requires mutual TLS.",
+	Doc: `Looks at every traffic-policy level of the DestinationRule: spec.trafficPolicy,
+spec.trafficPolicy.portLevelSettings[*], spec.subsets[*].trafficPolicy and
+spec.subsets[*].trafficPolicy.portLevelSettings[*].
+
+Fires (error) when the effective mTLS mode of the host's namespace is STRICT (the
+namespace-wide PeerAuthentication without selector in that namespace, else the
+mesh-wide one in the root namespace, else the config's mesh.mtls) and a level
+has tls.mode DISABLE, SIMPLE or MUTUAL (a tls block without mode is DISABLE).
+Also fires when auto mTLS is off (mesh.enableAutoMtls: false) and a level
+exists without a tls block: the mode then defaults to DISABLE.
+
+When no mTLS mode is known at all, an explicit DISABLE, SIMPLE or MUTUAL is a
+warning saying it breaks under STRICT mTLS.
+
+Quiet when the host is not in the mesh (a ServiceEntry that is not
+MESH_INTERNAL declares it, or it is an external name such as
+*.googleapis.com); when the mode is ISTIO_MUTUAL; when auto mTLS is on and tls
+is absent; when the effective mode is PERMISSIVE or DISABLE.
+
+Why: the client sidecar sends plaintext or its own TLS, the server sidecar
+expects Istio mTLS and resets the connection (503 UC) or fails the handshake
+(503 UF). The 503s start the moment the rule is applied.
+
+Choices where the catalog is silent:
+  - The host's namespace is the namespace part of a Kubernetes service name
+    (reviews.prod.svc.cluster.local, *.prod.svc.cluster.local), or the
+    namespace of the MESH_INTERNAL ServiceEntry that declares the host. A
+    wildcard spanning namespaces (*.svc.cluster.local, *.local, *) uses the
+    mesh-wide mode of the root namespace.
+  - Inheritance follows Istio: a subset's trafficPolicy without tls inherits
+    the top-level tls, so with auto mTLS off it is reported only when there
+    is no top-level trafficPolicy (otherwise the top level carries the
+    finding); port-level settings never inherit. A traffic policy that holds
+    nothing but portLevelSettings is not reported for its missing tls: the
+    port levels say what each port does.
+  - A host with a single dot whose last label is a public top-level domain
+    (httpbin.org, example.com) is an external name, not name.namespace: the
+    mesh's own TLS-origination examples use such hosts.`,
+	Example: `apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata:
+  name: default
+  namespace: istio-system
+spec:
+  mtls:
+    mode: STRICT
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: reviews
+  namespace: prod
+spec:
+  host: reviews
+  trafficPolicy:
+    tls:
+      mode: DISABLE
+`,
+	Remediation: "Set tls.mode: ISTIO_MUTUAL on every traffic policy of the DestinationRule (or drop the tls block and let auto mTLS choose).",
+	Run:         runMissingIstioMutual,
+}
+
+func runMissingIstioMutual(pass *Pass) {
+	r := pass.Resource
+	dr := r.DestinationRule()
+	written := strings.TrimSpace(dr.Spec.GetHost())
+	if written == "" {
+		return
+	}
+	host := ExpandHost(written, r.Namespace(), pass.Mesh.DomainSuffix)
+	ns, inMesh := mtlsServerNamespace(pass.View, pass.Mesh, written, host)
+	if !inMesh {
+		return
+	}
+	if ns == "" {
+		ns = pass.Mesh.RootNamespace
+	}
+	mode, source := EffectiveMTLS(pass.View, ns)
+	if mode != MTLSStrict && mode != "" {
+		return // PERMISSIVE or DISABLE: plaintext and TLS are both accepted
+	}
+	autoOff := !pass.Mesh.AutoMtls()
+
+	level := func(path string, tls *networkingapi.ClientTLSSettings, reportMissing bool) {
+		if tls == nil {
+			if reportMissing && autoOff && mode == MTLSStrict {
+				pass.Report(path,
+					"without tls this policy sends plaintext to %q (auto mTLS is off), but %s requires STRICT mTLS: requests fail with 503 UC", written, source)
+			}
+			return
+		}
+		var what, flag string
+		switch m := tls.GetMode(); m {
+		case networkingapi.ClientTLSSettings_ISTIO_MUTUAL:
+			return
+		case networkingapi.ClientTLSSettings_DISABLE:
+			what, flag = fmt.Sprintf("tls mode %s sends plaintext to %q", m, written), "503 UC"
+		default:
+			what, flag = fmt.Sprintf("tls mode %s replaces Istio mTLS to %q", m, written), "503 UF"
+		}
+		if mode == "" {
+			pass.ReportSeverity(SeverityWarning, path+".tls.mode", "%s; it breaks under STRICT mTLS with %s", what, flag)
+			return
+		}
+		pass.Report(path+".tls.mode", "%s, but %s requires STRICT mTLS: requests fail with %s", what, source, flag)
+	}
+
+	top := dr.Spec.GetTrafficPolicy()
+	if top != nil {
+		level("spec.trafficPolicy", top.GetTls(), setsMoreThanPortLevels(top))
+		for j, pl := range top.GetPortLevelSettings() {
+			level(fmt.Sprintf("spec.trafficPolicy.portLevelSettings[%d]", j), pl.GetTls(), true)
+		}
+	}
+	for i, s := range dr.Spec.GetSubsets() {
+		tp := s.GetTrafficPolicy()
+		if tp == nil {
+			continue
+		}
+		base := fmt.Sprintf("spec.subsets[%d].trafficPolicy", i)
+		level(base, tp.GetTls(), top == nil && setsMoreThanPortLevels(tp))
+		for j, pl := range tp.GetPortLevelSettings() {
+			level(fmt.Sprintf("%s.portLevelSettings[%d]", base, j), pl.GetTls(), true)
+		}
+	}
+}
+
+// setsMoreThanPortLevels reports whether a traffic policy sets a field other
+// than portLevelSettings, i.e. applies to some port itself.
+func setsMoreThanPortLevels(tp *networkingapi.TrafficPolicy) bool {
+	more := false
+	tp.ProtoReflect().Range(func(fd protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
+		if fd.Name() != "port_level_settings" {
+			more = true
+			return false
+		}
+		return true
+	})
+	return more
+}
+
+// publicTLDs are top-level domains that make a one-dot host an external
+// name rather than name.namespace.
+var publicTLDs = map[string]bool{
+	"com": true, "org": true, "net": true, "io": true, "dev": true, "app": true,
+	"co": true, "ai": true, "cloud": true, "info": true, "biz": true, "edu": true,
+	"gov": true,
+}
+
+// mtlsServerNamespace returns whether an expanded DestinationRule host (written
+// is how the rule spells it) is in the mesh, and the namespace whose mTLS
+// mode applies to it; "" means the host spans namespaces.
+func mtlsServerNamespace(v View, m *Mesh, written, host string) (ns string, inMesh bool) {
+	external := false
+	for _, r := range LookupHost(v, ServiceEntriesByHost, host) {
+		se := r.ServiceEntry()
+		for _, h := range se.Spec.GetHosts() {
+			seHost := ExpandHost(h, r.Namespace(), m.DomainSuffix)
+			if se.Spec.GetLocation() == networkingapi.ServiceEntry_MESH_INTERNAL {
+				if HostsOverlap(seHost, host) {
+					return r.Namespace(), true
+				}
+			} else if HostCovers(seHost, host) {
+				external = true
+			}
+		}
+	}
+	if external {
+		return "", false
+	}
+	w := strings.ToLower(written)
+	if strings.Count(w, ".") == 1 && publicTLDs[w[strings.IndexByte(w, '.')+1:]] {
+		return "", false
+	}
+	suffix := ".svc." + m.DomainSuffix
+	if m.DomainSuffix == "" {
+		suffix = ".svc.cluster.local"
+	}
+	switch {
+	case host == "*":
+		return "", true
+	case strings.HasPrefix(host, "*"):
+		if strings.HasSuffix(suffix, host[1:]) {
+			return "", true // *.svc.cluster.local, *.cluster.local, *.local
+		}
+		if !strings.HasSuffix(host, suffix) {
+			return "", false
+		}
+	case !strings.HasSuffix(host, suffix):
+		return "", false
+	}
+	rest := strings.TrimSuffix(host, suffix)
+	return rest[strings.LastIndexByte(rest, '.')+1:], true
 }

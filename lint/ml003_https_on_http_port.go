@@ -1,12 +1,186 @@
 package lint
 
-// HTTPSOnHTTPPort is ML003 https-on-http-port. PLACEHOLDER: declared so the registry is complete;
-// the run function, docs and fixtures are still to be written.
+import (
+	"fmt"
+	"strings"
+
+	networkingapi "istio.io/api/networking/v1alpha3"
+)
+
+// HTTPSOnHTTPPort is ML003 https-on-http-port: a port that carries TLS (443,
+// or a port listed in the config's tlsPorts) declared as plain HTTP. The
+// sidecar or gateway parses the encrypted bytes as HTTP and fails.
 var HTTPSOnHTTPPort = &Check{
-	ID:          "ML003",
-	Name:        "https-on-http-port",
-	Severity:    SeverityWarning,
-	Kinds:       []Kind{KindServiceEntry, KindService, KindGateway},
-	Summary:     "A port that carries TLS (443 or a configured tlsPort) is declared as plain HTTP.",
-	Remediation: "TODO.",
+	ID:       "ML003",
+	Name:     "https-on-http-port",
+	Severity: SeverityWarning,
+	Kinds:    []Kind{KindServiceEntry, KindService, KindGateway},
+	Reads:    []Kind{KindDestinationRule},
+	Tables:   []*Table{DestinationRulesByHost},
+	Summary:  "A port that carries TLS (443 or a configured tlsPort) is declared as plain HTTP.",
+	Doc: `A TLS port is 443, plus every number in the config's tlsPorts. Fires on:
+  - a ServiceEntry port with a TLS port number and protocol HTTP, HTTP2 or GRPC
+    (spec.ports[i].protocol);
+  - a Service port with a TLS port number whose appProtocol is http, http2 or grpc
+    (spec.ports[i].appProtocol), or, when appProtocol is not set, whose name is
+    http, http2 or grpc or starts with http-, http2- or grpc- (spec.ports[i].name);
+  - a Gateway server with a TLS port number and protocol HTTP
+    (spec.servers[i].port.protocol).
+
+Quiet when a DestinationRule for the same host originates TLS (mode SIMPLE or
+MUTUAL) on that port or at the top level: that is the documented setup in which
+the application deliberately sends plaintext to 443 and the sidecar encrypts it.
+
+Why: the proxy parses the encrypted bytes as HTTP and fails. The client sees
+"wrong version number" from its TLS library, the access log 400 DPE.
+
+Choices where the catalog is silent:
+  - Protocol names are compared case-insensitively, as Istio does.
+  - A Service port's appProtocol wins over its name, as in Istio: a port named
+    http-web with appProtocol: https is HTTPS and stays quiet.
+  - The DestinationRule's port-level setting for the port decides when it has a
+    tls block; otherwise its top-level tls does.
+  - For a ServiceEntry, each host must have such a DestinationRule; the finding
+    names the first that has none. For a Gateway server, each of its hosts must;
+    a "*" host is covered by any DestinationRule originating TLS on that port.`,
+	Example: `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: httpbin
+spec:
+  hosts:
+  - httpbin.org
+  ports:
+  - number: 443
+    name: http
+    protocol: HTTP
+  resolution: DNS
+`,
+	Remediation: "Declare the port as HTTPS (or TLS), or originate TLS with a DestinationRule (tls.mode: SIMPLE) if the application deliberately sends plaintext to it.",
+	Run:         runHTTPSOnHTTPPort,
+}
+
+const wrongVersionConsequence = `clients get "wrong version number", the access log shows 400 DPE`
+
+func runHTTPSOnHTTPPort(pass *Pass) {
+	switch pass.Resource.Kind {
+	case KindServiceEntry:
+		httpsOnHTTPPortServiceEntry(pass)
+	case KindService:
+		httpsOnHTTPPortService(pass)
+	case KindGateway:
+		httpsOnHTTPPortGateway(pass)
+	}
+}
+
+func httpsOnHTTPPortServiceEntry(pass *Pass) {
+	r := pass.Resource
+	se := r.ServiceEntry()
+	for i, p := range se.Spec.GetPorts() {
+		if !pass.Mesh.IsTLSPort(p.GetNumber()) {
+			continue
+		}
+		switch strings.ToUpper(strings.TrimSpace(p.GetProtocol())) {
+		case "HTTP", "HTTP2", "GRPC":
+		default:
+			continue
+		}
+		for _, h := range se.Spec.GetHosts() {
+			host := ExpandHost(h, r.Namespace(), pass.Mesh.DomainSuffix)
+			if tlsOriginatedFor(pass.View, host, p.GetNumber()) {
+				continue
+			}
+			pass.Report(fmt.Sprintf("spec.ports[%d].protocol", i),
+				"port %d of %q is declared %s but carries TLS: %s", p.GetNumber(), h, p.GetProtocol(), wrongVersionConsequence)
+			break
+		}
+	}
+}
+
+func httpsOnHTTPPortService(pass *Pass) {
+	r := pass.Resource
+	svc := r.Service()
+	host := ServiceHost(r.Name(), r.Namespace(), pass.Mesh.DomainSuffix)
+	for i, p := range svc.Spec.Ports {
+		if p.Port <= 0 || !pass.Mesh.IsTLSPort(uint32(p.Port)) {
+			continue
+		}
+		var path, by string
+		if p.AppProtocol != nil && *p.AppProtocol != "" {
+			switch strings.ToLower(*p.AppProtocol) {
+			case "http", "http2", "grpc":
+				path, by = fmt.Sprintf("spec.ports[%d].appProtocol", i), fmt.Sprintf("appProtocol %q", *p.AppProtocol)
+			}
+		} else if httpPortName(p.Name) {
+			path, by = fmt.Sprintf("spec.ports[%d].name", i), fmt.Sprintf("name %q", p.Name)
+		}
+		if path == "" || tlsOriginatedFor(pass.View, host, uint32(p.Port)) {
+			continue
+		}
+		pass.Report(path, "port %d of service %q is HTTP by its %s but carries TLS: %s", p.Port, r.Name(), by, wrongVersionConsequence)
+	}
+}
+
+// httpPortName reports whether a Service port name declares HTTP, HTTP2 or
+// gRPC by Istio's naming convention.
+func httpPortName(name string) bool {
+	name = strings.ToLower(name)
+	switch name {
+	case "http", "http2", "grpc":
+		return true
+	}
+	for _, p := range []string{"http-", "http2-", "grpc-"} {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func httpsOnHTTPPortGateway(pass *Pass) {
+	r := pass.Resource
+	gw := r.Gateway()
+	for i, srv := range gw.Spec.GetServers() {
+		port := srv.GetPort().GetNumber()
+		if !pass.Mesh.IsTLSPort(port) || !strings.EqualFold(strings.TrimSpace(srv.GetPort().GetProtocol()), "HTTP") {
+			continue
+		}
+		covered := len(srv.GetHosts()) > 0
+		for _, h := range srv.GetHosts() {
+			sh := ParseServerHost(h, r.Namespace())
+			if !tlsOriginatedFor(pass.View, ExpandHost(sh.Host, r.Namespace(), pass.Mesh.DomainSuffix), port) {
+				covered = false
+				break
+			}
+		}
+		if covered {
+			continue
+		}
+		pass.Report(fmt.Sprintf("spec.servers[%d].port.protocol", i),
+			"server port %d is declared HTTP but clients send TLS to it: %s", port, wrongVersionConsequence)
+	}
+}
+
+// tlsOriginatedFor reports whether a DestinationRule for host originates TLS
+// (SIMPLE or MUTUAL) on port: its port-level setting for the port when that
+// has a tls block, else its top-level tls.
+func tlsOriginatedFor(v View, host string, port uint32) bool {
+	for _, dr := range LookupHost(v, DestinationRulesByHost, host) {
+		tp := dr.DestinationRule().Spec.GetTrafficPolicy()
+		tls := tp.GetTls()
+		for _, pl := range tp.GetPortLevelSettings() {
+			if pl.GetPort().GetNumber() == port && pl.GetTls() != nil {
+				tls = pl.GetTls()
+				break
+			}
+		}
+		if tls == nil {
+			continue
+		}
+		switch tls.GetMode() {
+		case networkingapi.ClientTLSSettings_SIMPLE, networkingapi.ClientTLSSettings_MUTUAL:
+			return true
+		}
+	}
+	return false
 }
