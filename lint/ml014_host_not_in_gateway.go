@@ -1,12 +1,138 @@
 package lint
 
-// HostNotInGateway is ML014 host-not-in-gateway. PLACEHOLDER: declared so the registry is complete;
-// the run function, docs and fixtures are still to be written.
+import (
+	"fmt"
+	"strings"
+)
+
+// HostNotInGateway is ML014 host-not-in-gateway.
 var HostNotInGateway = &Check{
-	ID:          "ML014",
-	Name:        "host-not-in-gateway",
-	Severity:    SeverityError,
-	Kinds:       []Kind{KindVirtualService},
-	Summary:     "A VirtualService bound to a Gateway has no host that any of the Gateway's servers accepts.",
-	Remediation: "TODO.",
+	ID:       "ML014",
+	Name:     "host-not-in-gateway",
+	Severity: SeverityError,
+	Kinds:    []Kind{KindVirtualService},
+	Reads:    []Kind{KindGateway},
+	Summary:  "A VirtualService bound to a Gateway has no host that any of the Gateway's servers accepts.",
+	Doc: `A VirtualService is bound to a Gateway (spec.gateways), but none of its hosts is accepted by any
+server of that Gateway. Istio drops the binding: the gateway has no virtual host for the
+VirtualService's hosts and answers 404 (NR).
+
+Fires on each spec.gateways entry naming a visible Gateway where no pair of a VirtualService host
+and a server host matches. A server host matches when its host part overlaps the VirtualService host
+as Istio matches hosts (*.example.com matches a.example.com; * matches everything) and its namespace
+part admits the VirtualService: ns/host only VirtualServices in ns, ./host only those in the
+Gateway's namespace, */host and a plain host all of them.
+
+Quiet when: one host of the VirtualService matches one server host; the entry is mesh; the Gateway
+is not visible (ML013 gateway-not-found reports that).
+
+Choices where the catalog is silent:
+- One matching host is enough: a VirtualService that lists more hosts than the Gateway serves is a
+  common, harmless pattern (one VirtualService for the mesh and the gateway).
+- A VirtualService host is compared both as written and expanded (reviews in namespace prod is also
+  reviews.prod.svc.cluster.local), so a short host matches a server host written either way.
+- A VirtualService without hosts (a delegate) is skipped.`,
+	Example: `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: public
+  namespace: istio-system
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+  - port:
+      number: 443
+      name: https
+      protocol: HTTPS
+    hosts:
+    - "shop/*.example.com"
+    tls:
+      mode: SIMPLE
+      credentialName: example-cert
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: blog
+  namespace: blog
+spec:
+  hosts:
+  - blog.example.com
+  gateways:
+  - istio-system/public
+  http:
+  - route:
+    - destination:
+        host: blog
+`,
+	Remediation: "Add the VirtualService's host to a server of the Gateway (with a namespace part that admits the VirtualService's namespace), or bind the VirtualService to the Gateway that serves its host.",
+	Run:         runHostNotInGateway,
+}
+
+func runHostNotInGateway(pass *Pass) {
+	vs := pass.Resource.VirtualService()
+	if vs == nil {
+		return
+	}
+	ns := pass.Resource.Namespace()
+	hosts := vs.Spec.GetHosts()
+	if len(hosts) == 0 {
+		return
+	}
+	var candidates []string
+	for _, h := range hosts {
+		raw := strings.ToLower(strings.TrimSpace(h))
+		candidates = append(candidates, raw)
+		if exp := ExpandHost(h, ns, pass.Mesh.DomainSuffix); exp != raw {
+			candidates = append(candidates, exp)
+		}
+	}
+	for i, g := range vs.Spec.GetGateways() {
+		ref := GatewayRef(g, ns)
+		if ref == "mesh" {
+			continue
+		}
+		gns, name := SplitRef(ref)
+		gw := pass.View.Get(Key{Kind: KindGateway, Namespace: gns, Name: name})
+		if gw == nil || gw.Gateway() == nil {
+			continue
+		}
+		accepted := false
+		for _, s := range gw.Gateway().Spec.GetServers() {
+			for _, sh := range s.GetHosts() {
+				parsed := ParseServerHost(sh, gns)
+				for _, h := range candidates {
+					if parsed.Accepts(ns, h) {
+						accepted = true
+					}
+				}
+			}
+		}
+		if accepted {
+			continue
+		}
+		pass.Report(fmt.Sprintf("spec.gateways[%d]", i), "no server of gateway %q accepts %s from namespace %q; the gateway answers 404 for them",
+			ref, quotedHostList(hosts, 2), ns)
+	}
+}
+
+// quotedHostList quotes up to max strings, comma-separated, noting how many more
+// there are.
+func quotedHostList(ss []string, max int) string {
+	if len(ss) == 0 {
+		return "none"
+	}
+	var b strings.Builder
+	for i, s := range ss {
+		if i == max {
+			fmt.Fprintf(&b, " and %d more", len(ss)-max)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%q", s)
+	}
+	return b.String()
 }
