@@ -77,6 +77,8 @@ type HandlerOptions struct {
 	Timeout time.Duration
 	// Metrics records findings; nil records nothing.
 	Metrics *Metrics
+	// Checks are the checks to run (lint.Registry() when nil).
+	Checks []*lint.Check
 }
 
 // Handler is the admission.Handler behind POST /validate. It keeps a
@@ -90,7 +92,13 @@ type Handler struct {
 	// no informer event is lost while the index is rebuilt.
 	mu     sync.Mutex
 	engine atomic.Pointer[engine]
+	// tables are those of every check, enabled or not, so that a reload
+	// that enables a check needs no new tables.
+	tables []*lint.Table
 	synced atomic.Bool
+	// testHook, when set, runs at the start of every review (tests make it
+	// panic).
+	testHook func()
 }
 
 // engine is what a config produces: the runner with its settings and the
@@ -113,8 +121,16 @@ func NewHandler(mesh lint.Mesh, settings lint.Settings, opts HandlerOptions) (*H
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
 	}
+	if opts.Checks == nil {
+		opts.Checks = lint.Registry()
+	}
 	h := &Handler{opts: opts}
-	e, err := newEngine(mesh, settings, nil)
+	all, err := lint.NewRunner(opts.Checks, lint.Settings{})
+	if err != nil {
+		return nil, fmt.Errorf("building the check runner: %w", err)
+	}
+	h.tables = indexTables(all.Tables())
+	e, err := h.newEngine(mesh, settings, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -122,12 +138,12 @@ func NewHandler(mesh lint.Mesh, settings lint.Settings, opts HandlerOptions) (*H
 	return h, nil
 }
 
-func newEngine(mesh lint.Mesh, settings lint.Settings, from *lint.Index) (*engine, error) {
-	rn, err := lint.NewRunner(lint.Registry(), settings)
+func (h *Handler) newEngine(mesh lint.Mesh, settings lint.Settings, from *lint.Index) (*engine, error) {
+	rn, err := lint.NewRunner(h.opts.Checks, settings)
 	if err != nil {
 		return nil, fmt.Errorf("building the check runner: %w", err)
 	}
-	ix := lint.NewIndex(mesh, true, indexTables())
+	ix := lint.NewIndex(mesh, true, h.tables)
 	if from != nil {
 		for _, k := range lint.Kinds {
 			for _, r := range from.List(k) {
@@ -138,28 +154,16 @@ func newEngine(mesh lint.Mesh, settings lint.Settings, from *lint.Index) (*engin
 	return &engine{runner: rn, index: ix, mesh: mesh}, nil
 }
 
-var (
-	allTablesOnce sync.Once
-	allTables     []*lint.Table
-)
-
-// indexTables are the tables every check may read (whatever the config
-// enables, so a reload that enables a check needs no rebuild) plus those the
-// handler uses to find the resources a change affects.
-func indexTables() []*lint.Table {
-	allTablesOnce.Do(func() {
-		rn, err := lint.NewRunner(lint.Registry(), lint.Settings{})
-		if err == nil {
-			allTables = append(allTables, rn.Tables()...)
-		}
-		allTables = append(allTables, lint.MTLSTables...)
-		allTables = append(allTables, lint.InMeshTables...)
-		allTables = append(allTables,
-			lint.VirtualServicesByGateway, lint.VirtualServicesByHost,
-			lint.DestinationRulesByHost, lint.ServiceEntriesByHost, lint.ServicesByHost,
-			gatewaysBySelectorLabel)
-	})
-	return allTables
+// indexTables are the checks' tables plus those the handler uses to find
+// the resources a change affects.
+func indexTables(checkTables []*lint.Table) []*lint.Table {
+	out := append([]*lint.Table{}, checkTables...)
+	out = append(out, lint.MTLSTables...)
+	out = append(out, lint.InMeshTables...)
+	return append(out,
+		lint.VirtualServicesByGateway, lint.VirtualServicesByHost,
+		lint.DestinationRulesByHost, lint.ServiceEntriesByHost, lint.ServicesByHost,
+		gatewaysBySelectorLabel)
 }
 
 // Reconfigure applies a new config: new settings take effect at once; new
@@ -172,12 +176,12 @@ func (h *Handler) Reconfigure(mesh lint.Mesh, settings lint.Settings) error {
 	var e *engine
 	var err error
 	if meshEqual(old.mesh, mesh) {
-		rn, rerr := lint.NewRunner(lint.Registry(), settings)
+		rn, rerr := lint.NewRunner(h.opts.Checks, settings)
 		if rerr != nil {
 			return fmt.Errorf("building the check runner: %w", rerr)
 		}
 		e = &engine{runner: rn, index: old.index, mesh: mesh}
-	} else if e, err = newEngine(mesh, settings, old.index); err != nil {
+	} else if e, err = h.newEngine(mesh, settings, old.index); err != nil {
 		return err
 	}
 	h.engine.Store(e)
@@ -287,6 +291,9 @@ func (h *Handler) failOpen(log logr.Logger, req admission.Request, reason string
 // reported; findings on other resources only when the change causes them
 // (present with the change, absent without it).
 func (h *Handler) review(log logr.Logger, req admission.Request, kind lint.Kind) (admission.Response, string) {
+	if h.testHook != nil {
+		h.testHook()
+	}
 	e := h.engine.Load()
 	incoming, err := decode(req, kind, e.mesh)
 	if err != nil {
