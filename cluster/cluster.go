@@ -271,4 +271,3 @@ func Lint(rn *lint.Runner, mesh lint.Mesh, snap *Snapshot) []lint.Finding {
 	}
 	return rn.Run(ix, snap.Targets)
 }
-
