@@ -45,10 +45,10 @@ Choices where the catalog is silent:
     "gateway-error,connect-failure,refused-stream". Flagging it would be wrong.
   - attempts is an int32, so an omitted attempts and "attempts: 0" decode alike.
     When the resource came from a file, meshlint tells them apart by whether the
-    field is written (omitted fires, as the catalog says, and the message notes
-    that Istio then makes no retries at all); when it cannot tell (objects read
-    from a cluster without positions), 0 is taken as "retries disabled" and stays
-    quiet.`,
+    field is written: omitted fires, as the catalog says, and the message says
+    the retries have no attempts (Istio then makes none, which leaves the reset
+    unrecovered all the same). When it cannot tell (objects read from a cluster
+    without positions), 0 is taken as "retries disabled" and stays quiet.`,
 	Example: `apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata:
@@ -125,14 +125,14 @@ func runRetryWithoutReset(pass *Pass) {
 		if retryOnCoversReset(retryOn) {
 			continue
 		}
-		at, what := retriesPath+".retryOn", fmt.Sprintf("retryOn %q", strings.TrimSpace(retryOn))
+		at := retriesPath + ".retryOn"
 		if strings.Trim(retryOn, " ,") == "" {
-			at, what = retriesPath, "the default retryOn"
+			at = retriesPath
 		}
 		switch {
 		case attemptsUnset:
 			pass.Report(retriesPath,
-				"retries of route %s set no attempts, so Istio makes none, and %s skips connection resets; an idle connection closed by the app fails the request with 503 UC", label, what)
+				"retries of route %s have no attempts and skip connection resets; an idle connection closed by the app fails the request with 503 UC", label)
 		case at == retriesPath:
 			pass.Report(at,
 				"retries of route %s use the default retryOn, which skips connection resets; an idle connection closed by the app fails the request with 503 UC", label)
