@@ -93,13 +93,13 @@ func runFragileEnvoyFilterInsert(pass *Pass) {
 		switch {
 		case strings.HasPrefix(anchor, "istio."):
 			pass.ReportSeverity(SeverityError, path,
-				"%s next to version-specific filter %q has no priority; when an upgrade replaces that filter, the patch is silently dropped", op, anchor)
+				"%s %q has no priority and that filter is version-specific; when an upgrade replaces it, the patch is silently dropped", op, anchor)
 		case version != "":
 			pass.ReportSeverity(SeverityError, path,
-				"%s next to filter %q has no priority and matches proxyVersion %q; after an upgrade the patch is silently dropped", op, anchor, version)
+				"%s %q has no priority and matches proxyVersion %s; after an upgrade the patch is silently dropped", op, anchor, version)
 		default:
 			pass.Report(path,
-				"%s next to filter %q has no priority; if that filter is created later or replaced, the patch is silently dropped", op, anchor)
+				"%s %q has no priority; if that filter is created later or replaced, the patch is silently dropped", op, anchor)
 		}
 	}
 }
