@@ -1,12 +1,295 @@
 package lint
 
-// ConflictingGatewayServers is ML015 conflicting-gateway-servers. PLACEHOLDER: declared so the registry is complete;
-// the run function, docs and fixtures are still to be written.
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	networkingapi "istio.io/api/networking/v1alpha3"
+)
+
+// ConflictingGatewayServers is ML015 conflicting-gateway-servers.
 var ConflictingGatewayServers = &Check{
-	ID:          "ML015",
-	Name:        "conflicting-gateway-servers",
-	Severity:    SeverityWarning,
-	Kinds:       []Kind{KindGateway},
-	Summary:     "Gateways on the same workload declare the same port with overlapping hosts but different protocols or TLS settings.",
-	Remediation: "TODO.",
+	ID:       "ML015",
+	Name:     "conflicting-gateway-servers",
+	Severity: SeverityWarning,
+	Kinds:    []Kind{KindGateway},
+	Reads:    []Kind{KindGateway},
+	Summary:  "Gateways on the same workload declare the same port with overlapping hosts but different protocols or TLS settings.",
+	Doc: `Two Gateways that select the same workload (one's spec.selector is a subset of the other's, in
+any namespace) declare a server on the same port number with overlapping hosts, but the servers
+cannot share the port: Envoy has one listener per port on the gateway pod, and Istio, merging the
+Gateways in creation order, keeps one of the conflicting servers and drops the other. The dropped server's clients get 404 or a failed
+TLS handshake, and nothing in the Gateway's status says so.
+
+Fires, on each Gateway of the pair, when the servers have the same port number (and the same bind
+address, when set) and overlapping hosts (the host part of ns/host, matched as Istio matches
+hosts), and:
+- their protocols are of different kinds: plaintext HTTP (HTTP, HTTP2, GRPC, GRPC-WEB), TLS (HTTPS,
+  TLS) or plain TCP (TCP, MONGO and the other L4 protocols); or
+- they name exactly the same host and differ in protocol (HTTPS against TLS) or in TLS settings
+  (mode, credentialName, certificate paths, CA, subjectAltNames, TLS versions, cipher suites; for
+  plaintext HTTP servers, httpsRedirect).
+
+Quiet when: the selectors pick different workloads (neither is a subset of the other); the port
+numbers or bind addresses differ; the hosts do not overlap; the settings are equal; both servers are
+plaintext HTTP (HTTP and HTTP2 share one HTTP listener and route by Host header); the servers serve
+TLS for different but overlapping hosts (*.example.com with one certificate and api.example.com with
+another: Envoy picks the most specific SNI match, so both take effect).
+
+Choices where the catalog is silent: servers of one and the same Gateway are not compared with each
+other; identical duplicate servers in two Gateways are not reported (nothing differs). Candidates are
+found through a table keyed by port and host, never by comparing every pair of Gateways.`,
+	Example: `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: shop
+  namespace: shop
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+  - port:
+      number: 443
+      name: https
+      protocol: HTTPS
+    hosts:
+    - shop.example.com
+    tls:
+      mode: SIMPLE
+      credentialName: shop-cert
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: shop-passthrough
+  namespace: payments
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+  - port:
+      number: 443
+      name: tls
+      protocol: TLS
+    hosts:
+    - shop.example.com
+    tls:
+      mode: PASSTHROUGH
+`,
+	Remediation: "Serve the host from one Gateway, or give the conflicting servers different port numbers, hosts or gateway workloads.",
+	Tables:      []*Table{GatewayServersByPortHost},
+	Run:         runConflictingGatewayServers,
+}
+
+// GatewayServersByPortHost files Gateways by "<port>|<host key>" for each
+// server host (namespace part dropped), with host keys as a HostTable files
+// them, plus "<port>|~" for every port: a lookup finds the Gateways with a
+// server on a port whose host overlaps a given one.
+var GatewayServersByPortHost = &Table{Name: "gateway-servers-by-port-host", Kind: KindGateway, Keys: func(r *Resource, m *Mesh) []string {
+	var keys []string
+	add := func(k string) {
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	for _, s := range r.Gateway().Spec.GetServers() {
+		port := strconv.FormatUint(uint64(s.GetPort().GetNumber()), 10) + "|"
+		add(port + "~")
+		for _, h := range s.GetHosts() {
+			for _, k := range hostFileKeys(ParseServerHost(h, r.Namespace()).Host) {
+				add(port + k)
+			}
+		}
+	}
+	return keys
+}}
+
+// lookupGatewayServers returns the Gateways with a server on port whose
+// host overlaps host.
+func lookupGatewayServers(v View, port uint32, host string) []*Resource {
+	prefix := strconv.FormatUint(uint64(port), 10) + "|"
+	if host == "*" {
+		return v.Lookup(GatewayServersByPortHost, prefix+"~")
+	}
+	var out []*Resource
+	seen := map[Key]bool{}
+	for _, k := range hostLookupKeys(host) {
+		for _, r := range v.Lookup(GatewayServersByPortHost, prefix+k) {
+			if !seen[r.Key()] {
+				seen[r.Key()] = true
+				out = append(out, r)
+			}
+		}
+	}
+	sortResources(out)
+	return out
+}
+
+func runConflictingGatewayServers(pass *Pass) {
+	gw := pass.Resource.Gateway()
+	if gw == nil {
+		return
+	}
+	self := pass.Resource.Key()
+	selector := gw.Spec.GetSelector()
+	for i, s := range gw.Spec.GetServers() {
+		port := s.GetPort().GetNumber()
+		reported := map[Key]bool{}
+		for _, h := range s.GetHosts() {
+			host := ParseServerHost(h, pass.Resource.Namespace()).Host
+			for _, other := range lookupGatewayServers(pass.View, port, host) {
+				ok := other.Key()
+				if ok == self || reported[ok] || other.Gateway() == nil {
+					continue
+				}
+				if !SameWorkload(selector, other.Gateway().Spec.GetSelector()) {
+					continue
+				}
+				for _, os := range other.Gateway().Spec.GetServers() {
+					if os.GetPort().GetNumber() != port || os.GetBind() != s.GetBind() {
+						continue
+					}
+					conflict, field := false, ""
+					var oh string
+					for _, h2 := range os.GetHosts() {
+						oh = ParseServerHost(h2, other.Namespace()).Host
+						if conflict, field = serversConflict(s, os, host, oh); conflict {
+							break
+						}
+					}
+					if !conflict {
+						continue
+					}
+					reported[ok] = true
+					here, there := serverDifference(s, os)
+					if oh != host {
+						there += fmt.Sprintf(" for %q", oh)
+					}
+					pass.Report(fmt.Sprintf("spec.servers[%d].%s", i, field),
+						"port %d host %q: %s here, %s in gateway %s/%s; only one takes effect (404 or TLS errors)",
+						port, host, here, there, other.Namespace(), other.Name())
+					break
+				}
+			}
+		}
+	}
+}
+
+// serverProtocolClass groups protocols that can share a gateway port.
+func serverProtocolClass(p string) string {
+	switch strings.ToUpper(p) {
+	case "HTTP", "HTTP2", "GRPC", "GRPC-WEB":
+		return "http"
+	case "HTTPS", "TLS":
+		return "tls"
+	}
+	return "tcp"
+}
+
+// serversConflict reports whether servers a and b, on the same port, with
+// hosts ha and hb, cannot both take effect, and the field of a to point at.
+func serversConflict(a, b *networkingapi.Server, ha, hb string) (bool, string) {
+	if !HostsOverlap(ha, hb) {
+		return false, ""
+	}
+	pa, pb := strings.ToUpper(a.GetPort().GetProtocol()), strings.ToUpper(b.GetPort().GetProtocol())
+	ca := serverProtocolClass(pa)
+	if ca != serverProtocolClass(pb) {
+		return true, "port.protocol"
+	}
+	if ha != hb {
+		return false, ""
+	}
+	switch ca {
+	case "tls":
+		if pa != pb {
+			return true, "port.protocol"
+		}
+		if !sameServerTLS(a.GetTls(), b.GetTls()) {
+			return true, "tls"
+		}
+	case "http":
+		if a.GetTls().GetHttpsRedirect() != b.GetTls().GetHttpsRedirect() {
+			return true, "tls.httpsRedirect"
+		}
+	}
+	return false, ""
+}
+
+// sameServerTLS compares the TLS settings that shape a gateway filter chain.
+func sameServerTLS(a, b *networkingapi.ServerTLSSettings) bool {
+	return a.GetMode() == b.GetMode() &&
+		a.GetCredentialName() == b.GetCredentialName() &&
+		slices.Equal(a.GetCredentialNames(), b.GetCredentialNames()) &&
+		a.GetServerCertificate() == b.GetServerCertificate() &&
+		a.GetPrivateKey() == b.GetPrivateKey() &&
+		a.GetCaCertificates() == b.GetCaCertificates() &&
+		a.GetCaCrl() == b.GetCaCrl() &&
+		a.GetCaCertCredentialName() == b.GetCaCertCredentialName() &&
+		len(a.GetTlsCertificates()) == len(b.GetTlsCertificates()) &&
+		slices.Equal(a.GetSubjectAltNames(), b.GetSubjectAltNames()) &&
+		slices.Equal(a.GetVerifyCertificateSpki(), b.GetVerifyCertificateSpki()) &&
+		slices.Equal(a.GetVerifyCertificateHash(), b.GetVerifyCertificateHash()) &&
+		a.GetMinProtocolVersion() == b.GetMinProtocolVersion() &&
+		a.GetMaxProtocolVersion() == b.GetMaxProtocolVersion() &&
+		slices.Equal(a.GetCipherSuites(), b.GetCipherSuites())
+}
+
+// serverDifference names what differs between two conflicting servers,
+// briefly: "HTTPS SIMPLE" against "TLS PASSTHROUGH", "credential a-cert"
+// against "b-cert".
+func serverDifference(a, b *networkingapi.Server) (string, string) {
+	pa, pb := strings.ToUpper(a.GetPort().GetProtocol()), strings.ToUpper(b.GetPort().GetProtocol())
+	ta, tb := a.GetTls(), b.GetTls()
+	withMode := func(p string, t *networkingapi.ServerTLSSettings) string {
+		if serverProtocolClass(p) == "tls" && t != nil {
+			return p + " " + t.GetMode().String()
+		}
+		return p
+	}
+	switch {
+	case pa != pb:
+		return withMode(pa, ta), withMode(pb, tb)
+	case serverProtocolClass(pa) == "http":
+		if ta.GetHttpsRedirect() {
+			return "httpsRedirect", "no redirect"
+		}
+		return "no redirect", "httpsRedirect"
+	case ta.GetMode() != tb.GetMode():
+		return "mode " + ta.GetMode().String(), tb.GetMode().String()
+	case ta.GetCredentialName() != tb.GetCredentialName() && ta.GetCredentialName() != "" && tb.GetCredentialName() != "":
+		return "credential " + ta.GetCredentialName(), tb.GetCredentialName()
+	case ta.GetServerCertificate() != tb.GetServerCertificate() && ta.GetServerCertificate() != "" && tb.GetServerCertificate() != "":
+		return "certificate " + ta.GetServerCertificate(), tb.GetServerCertificate()
+	case ta.GetMinProtocolVersion() != tb.GetMinProtocolVersion():
+		return "minProtocolVersion " + ta.GetMinProtocolVersion().String(), tb.GetMinProtocolVersion().String()
+	case ta.GetMaxProtocolVersion() != tb.GetMaxProtocolVersion():
+		return "maxProtocolVersion " + ta.GetMaxProtocolVersion().String(), tb.GetMaxProtocolVersion().String()
+	}
+	field := "TLS settings"
+	for _, d := range []struct {
+		name string
+		same bool
+	}{
+		{"credentialName", ta.GetCredentialName() == tb.GetCredentialName()},
+		{"credentialNames", slices.Equal(ta.GetCredentialNames(), tb.GetCredentialNames())},
+		{"serverCertificate", ta.GetServerCertificate() == tb.GetServerCertificate()},
+		{"privateKey", ta.GetPrivateKey() == tb.GetPrivateKey()},
+		{"caCertificates", ta.GetCaCertificates() == tb.GetCaCertificates()},
+		{"caCrl", ta.GetCaCrl() == tb.GetCaCrl()},
+		{"caCertCredentialName", ta.GetCaCertCredentialName() == tb.GetCaCertCredentialName()},
+		{"tlsCertificates", len(ta.GetTlsCertificates()) == len(tb.GetTlsCertificates())},
+		{"subjectAltNames", slices.Equal(ta.GetSubjectAltNames(), tb.GetSubjectAltNames())},
+		{"verifyCertificateSpki", slices.Equal(ta.GetVerifyCertificateSpki(), tb.GetVerifyCertificateSpki())},
+		{"verifyCertificateHash", slices.Equal(ta.GetVerifyCertificateHash(), tb.GetVerifyCertificateHash())},
+		{"cipherSuites", slices.Equal(ta.GetCipherSuites(), tb.GetCipherSuites())},
+	} {
+		if !d.same {
+			field = d.name
+			break
+		}
+	}
+	return field, "different " + field
 }
