@@ -103,7 +103,7 @@ func runDoubleTLS(pass *Pass) {
 	var paths []string
 	check := func(tp *networkingapi.TrafficPolicy, prefix string, p tlsPort) {
 		path, mode := policyTLSForPort(tp, prefix, p.number)
-		if path == "" || !originates(mode) {
+		if path == "" || !originatesTLS(mode) {
 			return
 		}
 		h := hits[path]
@@ -162,6 +162,6 @@ func policyTLSForPort(tp *networkingapi.TrafficPolicy, prefix string, port uint3
 	return prefix + ".tls.mode", tp.GetTls().GetMode()
 }
 
-func originates(m networkingapi.ClientTLSSettings_TLSmode) bool {
+func originatesTLS(m networkingapi.ClientTLSSettings_TLSmode) bool {
 	return m == networkingapi.ClientTLSSettings_SIMPLE || m == networkingapi.ClientTLSSettings_MUTUAL
 }
