@@ -157,7 +157,7 @@ func httpsOnHTTPPortGateway(pass *Pass) {
 			continue
 		}
 		pass.Report(fmt.Sprintf("spec.servers[%d].port.protocol", i),
-			"server port %d is declared HTTP but clients send TLS to it: %s", port, wrongVersionConsequence)
+			"server port %d is declared HTTP but carries TLS: %s", port, wrongVersionConsequence)
 	}
 }
 
