@@ -173,6 +173,15 @@ func stringMap(n *yaml.Node) map[string]string {
 // topLevel are the fields an Istio resource may carry besides spec.
 var topLevel = map[string]bool{"apiVersion": true, "kind": true, "metadata": true, "spec": true, "status": true}
 
+// suggestTopLevel offers the top-level field a misspelt one ("specs") was
+// probably meant to be.
+func suggestTopLevel(k string) string {
+	if c := closest(k, []string{"apiVersion", "kind", "metadata", "spec", "status"}); c != "" {
+		return fmt.Sprintf(" (did you mean %q?)", c)
+	}
+	return ""
+}
+
 func (d *docDecoder) istio(n *yaml.Node, kind lint.Kind, apiVersion string, om *metav1.ObjectMeta, spec proto.Message, obj metav1.Object) *lint.Resource {
 	if !d.meta(n, string(kind), om) {
 		return nil
@@ -180,7 +189,7 @@ func (d *docDecoder) istio(n *yaml.Node, kind lint.Kind, apiVersion string, om *
 	pd := &protoDecoder{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if k := n.Content[i].Value; !topLevel[k] {
-			pd.problem(k, "unknown field %q", k)
+			pd.problem(k, "unknown field %q at the top level%s", k, suggestTopLevel(k))
 		}
 	}
 	pd.message(field(n, "spec"), spec.ProtoReflect(), "spec")

@@ -74,7 +74,7 @@ func (d *protoDecoder) message(n *yaml.Node, m protoreflect.Message, path string
 		return
 	}
 	if n.Kind != yaml.MappingNode {
-		d.problem(path, "expected an object, got %s", nodeType(n))
+		d.mistyped(path, "an object", n)
 		return
 	}
 	fields := m.Descriptor().Fields()
@@ -87,7 +87,7 @@ func (d *protoDecoder) message(n *yaml.Node, m protoreflect.Message, path string
 		}
 		fpath := joinPath(path, name)
 		if fd == nil {
-			d.problem(fpath, "unknown field %q%s", name, suggest(name, m.Descriptor()))
+			d.problem(fpath, "unknown field %q%s%s", name, inPath(path), suggest(name, m.Descriptor()))
 			continue
 		}
 		if isNull(v) {
@@ -109,17 +109,80 @@ func (d *protoDecoder) message(n *yaml.Node, m protoreflect.Message, path string
 	}
 }
 
+// inPath names the object a field is in, for messages: " in spec.http[0]".
+func inPath(parent string) string {
+	if parent == "" {
+		return ""
+	}
+	return " in " + parent
+}
+
+// mistyped records a value of the wrong type.
+func (d *protoDecoder) mistyped(path, want string, n *yaml.Node) {
+	d.problem(path, "%s must be %s, got %s", path, want, nodeType(n))
+}
+
 // suggest offers the field a misspelt one was probably meant to be.
 func suggest(name string, md protoreflect.MessageDescriptor) string {
 	fields := md.Fields()
-	lower := strings.ToLower(strings.ReplaceAll(name, "_", ""))
-	for i := 0; i < fields.Len(); i++ {
-		fd := fields.Get(i)
-		if strings.ToLower(fd.JSONName()) == lower {
-			return fmt.Sprintf(" (did you mean %q?)", fd.JSONName())
-		}
+	names := make([]string, fields.Len())
+	for i := range names {
+		names[i] = fields.Get(i).JSONName()
+	}
+	if c := closest(name, names); c != "" {
+		return fmt.Sprintf(" (did you mean %q?)", c)
 	}
 	return ""
+}
+
+// closest returns the candidate a misspelt name was probably meant to be:
+// one equal to it but for case and underscores, else the single nearest
+// within two edits (one for short names), or "".
+func closest(name string, candidates []string) string {
+	norm := func(s string) string { return strings.ToLower(strings.ReplaceAll(s, "_", "")) }
+	for _, c := range candidates {
+		if norm(c) == norm(name) {
+			return c
+		}
+	}
+	limit := 2
+	if len(name) <= 4 {
+		limit = 1
+	}
+	best, bestDist, ties := "", limit+1, 0
+	for _, c := range candidates {
+		switch dist := editDistance(norm(name), norm(c)); {
+		case dist < bestDist:
+			best, bestDist, ties = c, dist, 0
+		case dist == bestDist:
+			ties++
+		}
+	}
+	if bestDist > limit || ties > 0 {
+		return ""
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // messageValue decodes into a message field, handling well-known types.
@@ -127,12 +190,12 @@ func (d *protoDecoder) messageValue(n *yaml.Node, m protoreflect.Message, path s
 	switch m.Descriptor().FullName() {
 	case "google.protobuf.Duration":
 		if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
-			d.problem(path, "expected a duration such as \"10s\", got %s", nodeType(n))
+			d.mistyped(path, "a duration such as \"10s\"", n)
 			return
 		}
 		dur, err := parseDuration(n.Value)
 		if err != nil {
-			d.problem(path, "invalid duration %q: want a number with a unit, such as \"10s\" or \"250ms\"", n.Value)
+			d.problem(path, "invalid duration %q for %s: want a number with a unit, such as \"10s\" or \"250ms\"", n.Value, path)
 			return
 		}
 		pb := durationpb.New(dur)
@@ -147,7 +210,7 @@ func (d *protoDecoder) messageValue(n *yaml.Node, m protoreflect.Message, path s
 		}
 	case "google.protobuf.Struct":
 		if n.Kind != yaml.MappingNode {
-			d.problem(path, "expected an object, got %s", nodeType(n))
+			d.mistyped(path, "an object", n)
 			return
 		}
 		v, err := structpb.NewStruct(toAny(n).(map[string]any))
@@ -165,7 +228,7 @@ func (d *protoDecoder) messageValue(n *yaml.Node, m protoreflect.Message, path s
 		copyInto(m, v.ProtoReflect())
 	case "google.protobuf.ListValue":
 		if n.Kind != yaml.SequenceNode {
-			d.problem(path, "expected a list, got %s", nodeType(n))
+			d.mistyped(path, "a list", n)
 			return
 		}
 		v, err := structpb.NewList(toAny(n).([]any))
@@ -194,7 +257,7 @@ func parseDuration(s string) (time.Duration, error) {
 
 func (d *protoDecoder) listField(n *yaml.Node, m protoreflect.Message, fd protoreflect.FieldDescriptor, path string) {
 	if n.Kind != yaml.SequenceNode {
-		d.problem(path, "expected a list, got %s", nodeType(n))
+		d.mistyped(path, "a list", n)
 		return
 	}
 	list := m.Mutable(fd).List()
@@ -217,7 +280,7 @@ func (d *protoDecoder) listField(n *yaml.Node, m protoreflect.Message, fd protor
 
 func (d *protoDecoder) mapField(n *yaml.Node, m protoreflect.Message, fd protoreflect.FieldDescriptor, path string) {
 	if n.Kind != yaml.MappingNode {
-		d.problem(path, "expected an object, got %s", nodeType(n))
+		d.mistyped(path, "an object", n)
 		return
 	}
 	mp := m.Mutable(fd).Map()
@@ -225,7 +288,17 @@ func (d *protoDecoder) mapField(n *yaml.Node, m protoreflect.Message, fd protore
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := deref(n.Content[i]), deref(n.Content[i+1])
 		epath := joinPath(path, k.Value)
-		key, ok := d.scalar(&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k.Value}, kfd, epath)
+		// Map keys are strings in JSON, whatever the key type: "8080" is
+		// a fine key of a map<uint32, ...>.
+		tag := "!!str"
+		switch kfd.Kind() {
+		case protoreflect.StringKind:
+		case protoreflect.BoolKind:
+			tag = "!!bool"
+		default:
+			tag = "!!int"
+		}
+		key, ok := d.scalar(&yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: k.Value}, kfd, epath)
 		if !ok {
 			continue
 		}
@@ -250,14 +323,14 @@ func (d *protoDecoder) mapField(n *yaml.Node, m protoreflect.Message, fd protore
 // and returning false when it does not fit.
 func (d *protoDecoder) scalar(n *yaml.Node, fd protoreflect.FieldDescriptor, path string) (protoreflect.Value, bool) {
 	if n.Kind != yaml.ScalarNode {
-		d.problem(path, "expected %s, got %s", kindName(fd), nodeType(n))
+		d.mistyped(path, kindName(fd), n)
 		return protoreflect.Value{}, false
 	}
 	s := n.Value
 	switch fd.Kind() {
 	case protoreflect.StringKind:
 		if n.Tag != "!!str" {
-			d.problem(path, "expected a string, got %s", nodeType(n))
+			d.mistyped(path, "a string", n)
 			// Kubernetes would reject it; keep the text so checks still see it.
 		}
 		return protoreflect.ValueOfString(s), true
@@ -277,10 +350,16 @@ func (d *protoDecoder) scalar(n *yaml.Node, fd protoreflect.FieldDescriptor, pat
 		if ev := ed.Values().ByName(protoreflect.Name(s)); ev != nil {
 			return protoreflect.ValueOfEnum(ev.Number()), true
 		}
-		d.problem(path, "unknown value %q (want one of %s)", s, enumNames(ed))
+		if c := closest(s, enumValueNames(ed)); c != "" {
+			d.problem(path, "unknown value %q for %s (did you mean %q?)", s, path, c)
+		} else {
+			d.problem(path, "unknown value %q for %s (want one of %s)", s, path, enumNames(ed))
+		}
 		return protoreflect.Value{}, false
 	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
-		if i, ok := intValue(n, 32); ok {
+		// Unlike 64-bit ones, 32-bit integers are plain JSON numbers: the
+		// CRD schema rejects "8080".
+		if i, ok := intValue(n, 32); ok && n.Tag == "!!int" {
 			return protoreflect.ValueOfInt32(int32(i)), true
 		}
 	case protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
@@ -288,7 +367,7 @@ func (d *protoDecoder) scalar(n *yaml.Node, fd protoreflect.FieldDescriptor, pat
 			return protoreflect.ValueOfInt64(i), true
 		}
 	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind:
-		if i, ok := intValue(n, 64); ok && i >= 0 && i <= math.MaxUint32 {
+		if i, ok := intValue(n, 64); ok && n.Tag == "!!int" && i >= 0 && i <= math.MaxUint32 {
 			return protoreflect.ValueOfUint32(uint32(i)), true
 		}
 	case protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
@@ -305,7 +384,7 @@ func (d *protoDecoder) scalar(n *yaml.Node, fd protoreflect.FieldDescriptor, pat
 			}
 		}
 	}
-	d.problem(path, "expected %s, got %s", kindName(fd), nodeType(n))
+	d.mistyped(path, kindName(fd), n)
 	return protoreflect.Value{}, false
 }
 
@@ -339,13 +418,18 @@ func kindName(fd protoreflect.FieldDescriptor) string {
 }
 
 func enumNames(ed protoreflect.EnumDescriptor) string {
-	var names []string
-	vals := ed.Values()
-	for i := 0; i < vals.Len(); i++ {
-		names = append(names, string(vals.Get(i).Name()))
-	}
+	names := enumValueNames(ed)
 	sort.Strings(names)
 	return strings.Join(names, ", ")
+}
+
+func enumValueNames(ed protoreflect.EnumDescriptor) []string {
+	vals := ed.Values()
+	names := make([]string, vals.Len())
+	for i := range names {
+		names[i] = string(vals.Get(i).Name())
+	}
+	return names
 }
 
 // toAny converts a node to plain Go values as JSON would carry them.
