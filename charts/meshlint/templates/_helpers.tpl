@@ -1,0 +1,96 @@
+{{/* Chart name, truncated to the 63 characters of a DNS label. */}}
+{{- define "meshlint.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Fully qualified name: the release name, prefixed to the chart name unless it contains it. */}}
+{{- define "meshlint.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "meshlint.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "meshlint.labels" -}}
+helm.sh/chart: {{ include "meshlint.chart" . }}
+{{ include "meshlint.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: meshlint
+{{- end }}
+
+{{- define "meshlint.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "meshlint.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: webhook
+{{- end }}
+
+{{/* The Service, the ServiceAccount and the Deployment share the full name. */}}
+{{- define "meshlint.serviceName" -}}
+{{- include "meshlint.fullname" . }}
+{{- end }}
+
+{{/* Cluster-scoped objects share the full name too; a second release of the same name elsewhere
+fails to install rather than taking over the first one's webhook. */}}
+{{- define "meshlint.webhookConfigName" -}}
+{{- include "meshlint.fullname" . }}
+{{- end }}
+
+{{- define "meshlint.clusterRoleName" -}}
+{{- include "meshlint.webhookConfigName" . }}
+{{- end }}
+
+{{/* Which certificate source is in use: existing, certManager or selfManaged. */}}
+{{- define "meshlint.certSource" -}}
+{{- if .Values.certs.existingSecret -}}
+existing
+{{- else if .Values.certManager.enabled -}}
+certManager
+{{- else -}}
+selfManaged
+{{- end }}
+{{- end }}
+
+{{/* The Secret holding tls.crt and tls.key. */}}
+{{- define "meshlint.certSecretName" -}}
+{{- if .Values.certs.existingSecret }}
+{{- .Values.certs.existingSecret }}
+{{- else }}
+{{- printf "%s-cert" (include "meshlint.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+
+{{- define "meshlint.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/* The meshlint config: the config value, with mesh.rootNamespace defaulting to meshConfig.namespace. */}}
+{{- define "meshlint.config" -}}
+{{- $config := deepCopy (default (dict) .Values.config) }}
+{{- $mesh := deepCopy (default (dict) (get $config "mesh")) }}
+{{- if not (hasKey $mesh "rootNamespace") }}
+{{- $_ := set $mesh "rootNamespace" .Values.meshConfig.namespace }}
+{{- end }}
+{{- $_ := set $config "mesh" $mesh }}
+{{- toYaml $config }}
+{{- end }}
+
+{{/* The Istio root namespace the webhook actually reads: the config's, when it sets one. */}}
+{{- define "meshlint.rootNamespace" -}}
+{{- $mesh := default (dict) (get (default (dict) .Values.config) "mesh") }}
+{{- default .Values.meshConfig.namespace (get $mesh "rootNamespace") }}
+{{- end }}
