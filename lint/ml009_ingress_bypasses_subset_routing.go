@@ -1,12 +1,158 @@
 package lint
 
-// IngressBypassesSubsetRouting is ML009 ingress-bypasses-subset-routing. PLACEHOLDER: declared so the registry is complete;
-// the run function, docs and fixtures are still to be written.
+import (
+	"fmt"
+	"slices"
+
+	networkingapi "istio.io/api/networking/v1alpha3"
+)
+
+// IngressBypassesSubsetRouting is ML009 ingress-bypasses-subset-routing.
 var IngressBypassesSubsetRouting = &Check{
-	ID:          "ML009",
-	Name:        "ingress-bypasses-subset-routing",
-	Severity:    SeverityWarning,
-	Kinds:       []Kind{KindVirtualService},
-	Summary:     "A gateway VirtualService routes to a host without a subset while the mesh VirtualService for that host splits by subset.",
-	Remediation: "TODO.",
+	ID:       "ML009",
+	Name:     "ingress-bypasses-subset-routing",
+	Severity: SeverityWarning,
+	Kinds:    []Kind{KindVirtualService},
+	Tables:   []*Table{VirtualServicesByHost},
+	Summary:  "A gateway VirtualService routes to a host without a subset while the mesh VirtualService for that host routes by subset; ingress traffic skips the version routing.",
+	Doc: `A VirtualService bound only to gateways routes to host H without naming a subset, while a mesh
+VirtualService for H splits traffic by subset (v1/v2, canary weights). Requests through the gateway
+are routed by the gateway's VirtualService alone: they go straight to every endpoint of H, round
+robin, and never see the mesh VirtualService. Version routing works inside the mesh and silently
+does not apply to ingress requests (the mesh docs: "Route rules have no effect on ingress gateway
+requests").
+
+Fires on each route destination (spec.http[i].route[j].destination, and the same in spec.tcp and
+spec.tls) of a VirtualService whose spec.gateways is non-empty and does not include mesh, when the
+destination names no subset and a VirtualService bound to mesh (no gateways field, or mesh listed)
+has a host that covers H and routes some destination to a subset. The message names the first such
+mesh VirtualService and its subsets. This works offline, from the manifests alone.
+
+Quiet when: the destination names a subset; the VirtualService is also bound to mesh (a combined
+VirtualService, the mesh docs' second fix); no mesh VirtualService for H uses subsets (or none is
+visible).
+
+Choices where the catalog is silent: H is the destination host expanded as Istio does for short
+names (reviews in the VirtualService's namespace); a mesh VirtualService for *.prod.svc.cluster.local
+covers reviews.prod.svc.cluster.local; a subset anywhere in the mesh VirtualService's http, tcp or tls
+routes counts as subset routing; exportTo is not evaluated.`,
+	Example: `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: myapp
+  namespace: default
+spec:
+  hosts:
+  - myapp.com
+  gateways:
+  - myapp-gateway
+  http:
+  - match:
+    - uri:
+        prefix: /hello
+    route:
+    - destination:
+        host: helloworld.default.svc.cluster.local
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: helloworld
+  namespace: default
+spec:
+  hosts:
+  - helloworld.default.svc.cluster.local
+  http:
+  - route:
+    - destination:
+        host: helloworld.default.svc.cluster.local
+        subset: v1
+`,
+	Remediation: "Name the subset in the gateway VirtualService's route too (repeating the mesh VirtualService's split), or bind one VirtualService to both the gateway and mesh.",
+	Run:         runIngressBypassesSubsetRouting,
+}
+
+// routeDestinations calls fn for every route destination of a
+// VirtualService with its field path.
+func routeDestinations(vs *networkingapi.VirtualService, fn func(path string, d *networkingapi.Destination)) {
+	for i, r := range vs.GetHttp() {
+		for j, rd := range r.GetRoute() {
+			fn(fmt.Sprintf("spec.http[%d].route[%d].destination", i, j), rd.GetDestination())
+		}
+	}
+	for i, r := range vs.GetTcp() {
+		for j, rd := range r.GetRoute() {
+			fn(fmt.Sprintf("spec.tcp[%d].route[%d].destination", i, j), rd.GetDestination())
+		}
+	}
+	for i, r := range vs.GetTls() {
+		for j, rd := range r.GetRoute() {
+			fn(fmt.Sprintf("spec.tls[%d].route[%d].destination", i, j), rd.GetDestination())
+		}
+	}
+}
+
+func runIngressBypassesSubsetRouting(pass *Pass) {
+	vs := pass.Resource.VirtualService()
+	if vs == nil || len(vs.Spec.GetGateways()) == 0 {
+		return
+	}
+	if slices.Contains(VirtualServiceGateways(pass.Resource), "mesh") {
+		return
+	}
+	ns, suffix := pass.Resource.Namespace(), pass.Mesh.DomainSuffix
+	type meshRouting struct {
+		vs      *Resource
+		subsets []string
+	}
+	cache := map[string]*meshRouting{}
+	lookup := func(host string) *meshRouting {
+		if m, ok := cache[host]; ok {
+			return m
+		}
+		var found *meshRouting
+		for _, r := range LookupHost(pass.View, VirtualServicesByHost, host) {
+			if r.Key() == pass.Resource.Key() || !slices.Contains(VirtualServiceGateways(r), "mesh") || !vsHostCovers(r, host, suffix) {
+				continue
+			}
+			var subsets []string
+			routeDestinations(&r.VirtualService().Spec, func(_ string, d *networkingapi.Destination) {
+				if s := d.GetSubset(); s != "" && !slices.Contains(subsets, s) {
+					subsets = append(subsets, s)
+				}
+			})
+			if len(subsets) > 0 {
+				found = &meshRouting{r, subsets}
+				break
+			}
+		}
+		cache[host] = found
+		return found
+	}
+	routeDestinations(&vs.Spec, func(path string, d *networkingapi.Destination) {
+		if d.GetSubset() != "" || d.GetHost() == "" {
+			return
+		}
+		host := ExpandHost(d.GetHost(), ns, suffix)
+		if host == "" || host[0] == '*' {
+			return
+		}
+		m := lookup(host)
+		if m == nil {
+			return
+		}
+		pass.Report(path, "route to %q has no subset: ingress traffic reaches every version, skipping mesh VirtualService %s/%s (subsets %s)",
+			d.GetHost(), m.vs.Namespace(), m.vs.Name(), listRefs(m.subsets, 3))
+	})
+}
+
+// vsHostCovers reports whether one of a VirtualService's expanded hosts
+// covers host.
+func vsHostCovers(r *Resource, host, suffix string) bool {
+	for _, h := range r.VirtualService().Spec.GetHosts() {
+		if HostCovers(ExpandHost(h, r.Namespace(), suffix), host) {
+			return true
+		}
+	}
+	return false
 }
