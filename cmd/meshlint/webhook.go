@@ -1,16 +1,19 @@
 package main
 
 import (
-	"fmt"
+	"context"
 	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/meshlint/meshlint/webhook"
 )
 
-// runWebhook runs the admission webhook server.
-//
-// TODO: wire package webhook's entry point once it lands; until then the
-// subcommand exists so that scripts get a clear error rather than an
-// attempt to lint a directory named "webhook".
+// runWebhook runs the admission webhook server until SIGINT or SIGTERM
+// (what the kubelet sends before killing the pod).
 func runWebhook(args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "meshlint webhook: not built in: this build has no webhook server yet")
-	return exitTrouble
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return webhook.Main(ctx, args, stdout, stderr)
 }

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/meshlint/meshlint/lint"
+	"github.com/meshlint/meshlint/lint/load"
+	"github.com/meshlint/meshlint/output"
+)
+
+func TestChecksCommand(t *testing.T) {
+	t.Run("text lists every check", func(t *testing.T) {
+		r := runCLI(t, "", "checks")
+		if r.code != 0 {
+			t.Fatalf("status %d: %s", r.code, r.stderr)
+		}
+		for _, c := range lint.Registry() {
+			if !strings.Contains(r.stdout, c.ID+"  "+c.Name) || !strings.Contains(r.stdout, c.Severity.String()) {
+				t.Errorf("no line for %s %s", c.ID, c.Name)
+			}
+		}
+	})
+	t.Run("json", func(t *testing.T) {
+		r := runCLI(t, "", "checks", "-o", "json")
+		var got []struct{ ID, Name, Severity string }
+		if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+			t.Fatalf("checks -o json does not parse: %v", err)
+		}
+		if len(got) != len(lint.Registry()) {
+			t.Errorf("%d checks, want %d", len(got), len(lint.Registry()))
+		}
+	})
+	t.Run("unknown format", func(t *testing.T) {
+		if r := runCLI(t, "", "checks", "-o", "yaml"); r.code != 2 || r.stdout != "" {
+			t.Errorf("status %d stdout %q, want 2 and nothing", r.code, r.stdout)
+		}
+	})
+}
+
+func TestExplain(t *testing.T) {
+	c := lint.Registry()[3]
+	for _, arg := range []string{c.ID, strings.ToLower(c.ID), c.Name} {
+		t.Run(arg, func(t *testing.T) {
+			r := runCLI(t, "", "explain", arg)
+			if r.code != 0 {
+				t.Fatalf("status %d: %s", r.code, r.stderr)
+			}
+			for _, want := range []string{c.ID + " " + c.Name, c.Summary, "Fix: " + c.Remediation, output.DocsURL(c.ID)} {
+				if !strings.Contains(r.stdout, want) {
+					t.Errorf("explain %s lacks %q:\n%s", arg, want, r.stdout)
+				}
+			}
+			if c.Example != "" && !strings.Contains(r.stdout, "Example that fires") {
+				t.Errorf("explain %s has no example", arg)
+			}
+		})
+	}
+	for _, args := range [][]string{{"explain"}, {"explain", "ML999"}, {"explain", "ML001", "ML002"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			if r := runCLI(t, "", args...); r.code != 2 || r.stdout != "" || r.stderr == "" {
+				t.Errorf("status %d stdout %q stderr %q, want 2, nothing, and why", r.code, r.stdout, r.stderr)
+			}
+		})
+	}
+}
+
+func TestVersion(t *testing.T) {
+	r := runCLI(t, "", "version")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "meshlint dev\n") || !strings.Contains(r.stdout, "commit: ") {
+		t.Errorf("version: status %d\n%s", r.code, r.stdout)
+	}
+}
+
+// TestCheckExamplesFire loads each check's documented example and checks
+// that the check fires on it: the docs show a real firing case.
+func TestCheckExamplesFire(t *testing.T) {
+	for _, c := range lint.Registry() {
+		t.Run(c.ID+"_"+c.Name, func(t *testing.T) {
+			if c.Run == nil {
+				t.Skipf("%s has no run function yet", c.ID)
+			}
+			if strings.TrimSpace(c.Example) == "" {
+				t.Fatalf("%s has no example", c.ID)
+			}
+			rs, errs := load.Bytes("example.yaml", []byte(c.Example), load.Options{})
+			if len(errs) > 0 {
+				t.Fatalf("the example does not load: %v", errs)
+			}
+			rn, err := lint.NewRunner([]*lint.Check{c}, lint.Settings{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fired := false
+			for _, f := range rn.Lint(lint.DefaultMesh(), false, rs) {
+				fired = fired || f.Check == c
+				if f.Check == lint.InternalError {
+					t.Errorf("internal error on the example: %s", f.Message)
+				}
+			}
+			if !fired {
+				t.Errorf("%s does not fire on its own example:\n%s", c.ID, c.Example)
+			}
+		})
+	}
+}
+
+// TestDocs fails when docs/checks.md or the README's catalog table drift
+// from the registry. Regenerate both with:
+//
+//	go test ./cmd/meshlint -run TestDocs -update
+func TestDocs(t *testing.T) {
+	const regen = "go test ./cmd/meshlint -run TestDocs -update"
+	t.Run("docs/checks.md", func(t *testing.T) {
+		r := runCLI(t, "", "checks", "-o", "markdown")
+		if r.code != 0 {
+			t.Fatalf("checks -o markdown: status %d: %s", r.code, r.stderr)
+		}
+		path := filepath.Join("..", "..", "docs", "checks.md")
+		if *update {
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, []byte(r.stdout), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("reading docs/checks.md: %v; generate it with: %s", err, regen)
+		}
+		if diff := cmp.Diff(string(want), r.stdout); diff != "" {
+			t.Errorf("docs/checks.md is out of date with the registry; regenerate it with: %s\n(-file +registry):\n%s", regen, diff)
+		}
+	})
+	t.Run("README catalog", func(t *testing.T) {
+		const start, end = "<!-- catalog:start -->\n", "<!-- catalog:end -->"
+		path := filepath.Join("..", "..", "README.md")
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		readme := string(data)
+		i, j := strings.Index(readme, start), strings.Index(readme, end)
+		if i < 0 || j < i {
+			t.Fatalf("README.md has no %q ... %q markers", strings.TrimSpace(start), end)
+		}
+		var table strings.Builder
+		if err := output.CatalogTable(&table, lint.Registry(), "docs/checks.md"); err != nil {
+			t.Fatal(err)
+		}
+		want := table.String()
+		got := readme[i+len(start) : j]
+		if *update {
+			if got != want {
+				if err := os.WriteFile(path, []byte(readme[:i+len(start)]+want+readme[j:]), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("README.md's catalog table is out of date with the registry; regenerate it with: %s\n(-registry +README):\n%s", regen, diff)
+		}
+	})
+}
