@@ -108,7 +108,7 @@ func runMissingIstioMutual(pass *Pass) {
 		if tls == nil {
 			if reportMissing && autoOff && mode == MTLSStrict {
 				pass.Report(path,
-					"without tls this policy sends plaintext to %q (auto mTLS is off), but %s requires STRICT mTLS: requests fail with 503 UC", written, source)
+					"without tls this policy sends plaintext to %q (auto mTLS is off) under STRICT mTLS from %s: requests fail with 503 UC", written, source)
 			}
 			return
 		}
@@ -125,7 +125,7 @@ func runMissingIstioMutual(pass *Pass) {
 			pass.ReportSeverity(SeverityWarning, path+".tls.mode", "%s; it breaks under STRICT mTLS with %s", what, flag)
 			return
 		}
-		pass.Report(path+".tls.mode", "%s, but %s requires STRICT mTLS: requests fail with %s", what, source, flag)
+		pass.Report(path+".tls.mode", "%s under STRICT mTLS from %s: requests fail with %s", what, source, flag)
 	}
 
 	top := dr.Spec.GetTrafficPolicy()
