@@ -32,8 +32,8 @@ func runCLI(t *testing.T, stdin string, args ...string) result {
 type jsonOutput struct {
 	Findings []struct {
 		Check, Name, Severity, Message, Remediation, Path, File string
-		Line, Column                                           int
-		Resource                                               struct{ APIVersion, Kind, Namespace, Name string }
+		Line, Column                                            int
+		Resource                                                struct{ APIVersion, Kind, Namespace, Name string }
 	}
 	Errors []struct {
 		File    string
