@@ -26,7 +26,9 @@ Fires when:
   whatever the visibility, since the rule that Istio uses for the host is right there;
 - no DestinationRule for the host is visible at all: warning when linting files (the rule may live
   in a file that was not given), error in the webhook and --cluster mode, where the whole cluster is
-  visible.
+  visible. A wildcard rule (a mesh-wide "*.local" rule that only sets TLS) is not taken as the
+  host's own rule when linting files: if it is the only one visible and lacks the subset, the
+  finding is a warning; with the whole cluster visible it is an error, since Istio then uses it.
 
 Quiet when: a DestinationRule for the host defines the subset; the destination names no subset.
 
@@ -37,6 +39,8 @@ Choices where the catalog is silent:
   (*.example.com), and a longer wildcard beats a shorter one. The subset must be defined in one of
   the rules with that most specific host; a wildcard rule defining it does not help when an exact
   rule for the host exists, because Istio never looks at the wildcard one.
+- Istio also prefers rules in the client's namespace, then the service's, then the root
+  namespace; meshlint does not know every client's namespace, so it compares hosts only.
 - Rules with the same host in several namespaces are all taken as candidates: the subset counts as
   defined if any of them defines it. exportTo is not considered, so a subset defined in a rule that
   is not exported to the client is not reported (a missed finding rather than a false one).
@@ -109,15 +113,6 @@ func checkDestinationSubset(pass *Pass, d *networkingapi.Destination, path strin
 		return
 	}
 	drs := subsetRulesForHost(pass, host)
-	path += ".subset"
-	if len(drs) == 0 {
-		if pass.View.Full() {
-			pass.ReportSeverity(SeverityError, path, "no DestinationRule for host %q defines subset %q; requests routed to it get 503 NR", host, subset)
-			return
-		}
-		pass.ReportSeverity(SeverityWarning, path, "no DestinationRule for host %q is in the input; unless one defines subset %q, requests routed to it get 503 NR", host, subset)
-		return
-	}
 	var names []string
 	for _, dr := range drs {
 		for _, s := range dr.DestinationRule().Spec.GetSubsets() {
@@ -129,12 +124,24 @@ func checkDestinationSubset(pass *Pass, d *networkingapi.Destination, path strin
 			}
 		}
 	}
-	defined := "it defines no subsets"
-	if len(names) > 0 {
-		defined = "defined: " + strings.Join(names, ", ")
+	path += ".subset"
+	// A wildcard rule (say a mesh-wide "*.local" one that only sets TLS) is
+	// not the host's own rule: when linting files, that may be in a file
+	// that was not given.
+	ownRule := len(drs) > 0 && !strings.HasPrefix(ExpandHost(drs[0].DestinationRule().Spec.GetHost(), drs[0].Namespace(), pass.Mesh.DomainSuffix), "*")
+	switch {
+	case ownRule || len(drs) > 0 && pass.View.Full():
+		defined := "it defines no subsets"
+		if len(names) > 0 {
+			defined = "defined: " + strings.Join(names, ", ")
+		}
+		pass.ReportSeverity(SeverityError, path, "subset %q is not defined in DestinationRule %s (%s); requests routed to it get 503 NR",
+			subset, subsetRuleRefs(drs), defined)
+	case pass.View.Full():
+		pass.ReportSeverity(SeverityError, path, "no DestinationRule for host %q defines subset %q; requests routed to it get 503 NR", host, subset)
+	default:
+		pass.ReportSeverity(SeverityWarning, path, "no DestinationRule for host %q is in the input; unless one defines subset %q, requests routed to it get 503 NR", host, subset)
 	}
-	pass.ReportSeverity(SeverityError, path, "subset %q is not defined in DestinationRule %s (%s); requests routed to it get 503 NR",
-		subset, subsetRuleRefs(drs), defined)
 }
 
 // subsetRulesForHost returns the visible DestinationRules whose

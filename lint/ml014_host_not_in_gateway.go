@@ -72,48 +72,25 @@ spec:
 
 func runHostNotInGateway(pass *Pass) {
 	vs := pass.Resource.VirtualService()
-	if vs == nil {
+	if vs == nil || len(vs.Spec.GetHosts()) == 0 {
 		return
 	}
 	ns := pass.Resource.Namespace()
-	hosts := vs.Spec.GetHosts()
-	if len(hosts) == 0 {
-		return
-	}
-	var candidates []string
-	for _, h := range hosts {
-		raw := strings.ToLower(strings.TrimSpace(h))
-		candidates = append(candidates, raw)
-		if exp := ExpandHost(h, ns, pass.Mesh.DomainSuffix); exp != raw {
-			candidates = append(candidates, exp)
-		}
+	served := map[string]bool{}
+	for _, b := range MatchingServers(pass.View, pass.Resource) {
+		served[b.Ref] = true
 	}
 	for i, g := range vs.Spec.GetGateways() {
 		ref := GatewayRef(g, ns)
-		if ref == "mesh" {
+		if ref == "mesh" || served[ref] {
 			continue
 		}
 		gns, name := SplitRef(ref)
-		gw := pass.View.Get(Key{Kind: KindGateway, Namespace: gns, Name: name})
-		if gw == nil || gw.Gateway() == nil {
-			continue
-		}
-		accepted := false
-		for _, s := range gw.Gateway().Spec.GetServers() {
-			for _, sh := range s.GetHosts() {
-				parsed := ParseServerHost(sh, gns)
-				for _, h := range candidates {
-					if parsed.Accepts(ns, h) {
-						accepted = true
-					}
-				}
-			}
-		}
-		if accepted {
+		if gw := pass.View.Get(Key{Kind: KindGateway, Namespace: gns, Name: name}); gw == nil || gw.Gateway() == nil {
 			continue
 		}
 		pass.Report(fmt.Sprintf("spec.gateways[%d]", i), "no server of gateway %q accepts %s from namespace %q; the gateway answers 404 for them",
-			ref, quotedHostList(hosts, 2), ns)
+			ref, quotedHostList(vs.Spec.GetHosts(), 2), ns)
 	}
 }
 
