@@ -85,8 +85,7 @@ type passthroughServer struct {
 	gwRef string
 	index int
 	port  uint32
-	host  string // first accepted host (expanded)
-	hosts []string
+	hosts []string // the VirtualService's hosts it accepts (expanded)
 }
 
 func runHTTPRoutesOnPassthroughGateway(pass *Pass) {
@@ -124,11 +123,11 @@ func runHTTPRoutesOnPassthroughGateway(pass *Pass) {
 				continue
 			}
 			matching++
-			if srv.GetTls().GetMode() != networkingapi.ServerTLSSettings_PASSTHROUGH {
+			if !isPassthroughServer(srv) {
 				others++
 				continue
 			}
-			pts = append(pts, &passthroughServer{gwRef: ref, index: si, port: srv.GetPort().GetNumber(), host: accepted[0], hosts: accepted})
+			pts = append(pts, &passthroughServer{gwRef: ref, index: si, port: srv.GetPort().GetNumber(), hosts: accepted})
 		}
 	}
 	if matching == 0 {
@@ -136,17 +135,20 @@ func runHTTPRoutesOnPassthroughGateway(pass *Pass) {
 	}
 	allPassthrough := others == 0
 	for _, pt := range pts {
-		if allPassthrough {
-			pass.Report("spec.http",
-				"http routes for %q never apply: server %d of gateway %s passes TLS through, and no bound server serves HTTP for it", pt.host, pt.port, pt.gwRef)
-			continue
-		}
+		uncovered := ""
 		for _, h := range pt.hosts {
 			if !tlsRouteCovers(pass, pt, h) {
-				pass.Report("spec.http",
-					"http routes for %q never apply: server %d of gateway %s passes TLS through and no tls route matches it", h, pt.port, pt.gwRef)
+				uncovered = h
 				break
 			}
+		}
+		switch {
+		case uncovered != "":
+			pass.Report("spec.http",
+				"http routes for %q never apply: server %d of gateway %s passes TLS through and no tls route matches it", uncovered, pt.port, pt.gwRef)
+		case allPassthrough:
+			pass.Report("spec.http",
+				"http routes for %q never apply: server %d of gateway %s passes TLS through, and no bound server serves HTTP for it", pt.hosts[0], pt.port, pt.gwRef)
 		}
 	}
 }
@@ -181,6 +183,20 @@ func refListed(entries []string, ns, ref string) bool {
 		if GatewayRef(strings.TrimSpace(e), ns) == ref {
 			return true
 		}
+	}
+	return false
+}
+
+// isPassthroughServer reports whether a Gateway server passes TLS through.
+// PASSTHROUGH is the zero value of tls.mode, so a server without a tls block,
+// or an HTTP server with only httpsRedirect, must not count as one.
+func isPassthroughServer(srv *networkingapi.Server) bool {
+	if srv.GetTls() == nil || srv.GetTls().GetMode() != networkingapi.ServerTLSSettings_PASSTHROUGH {
+		return false
+	}
+	switch strings.ToUpper(strings.TrimSpace(srv.GetPort().GetProtocol())) {
+	case "HTTPS", "TLS":
+		return true
 	}
 	return false
 }
