@@ -175,11 +175,7 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if fs.Changed("namespace") {
 			ns = f.namespace
 		}
-		var code int
-		findings, code = lintCluster(rn, cfg, f, ns, rep, stderr, log)
-		if code != exitOK {
-			return code
-		}
+		findings = lintCluster(rn, cfg, f, ns, rep, log)
 	} else {
 		res := load.Paths(paths, stdin, load.Options{DefaultNamespace: f.namespace, Mesh: cfg.Mesh})
 		rep.Files, rep.Resources, rep.Errors = res.Files, len(res.Resources), res.Errors
@@ -210,13 +206,14 @@ func exitStatus(rep *output.Report, failOn lint.Severity) int {
 }
 
 // lintCluster lints the resources of a live cluster with all of it
-// visible. Kinds that cannot be listed for lack of permission are input
-// errors (exit 2); kinds whose CRD is not installed have nothing to lint.
-func lintCluster(rn *lint.Runner, cfg *config.Config, f lintFlags, ns string, rep *output.Report, stderr io.Writer, log logr.Logger) ([]lint.Finding, int) {
+// visible. A cluster that cannot be read, and kinds that cannot be listed
+// for lack of permission, are input errors (exit 2, still reported in the
+// chosen format); kinds whose CRD is not installed have nothing to lint.
+func lintCluster(rn *lint.Runner, cfg *config.Config, f lintFlags, ns string, rep *output.Report, log logr.Logger) []lint.Finding {
 	restCfg, err := cluster.RESTConfig(f.kubeconfig, f.context)
 	if err != nil {
-		fmt.Fprintf(stderr, "meshlint: %v\n", err)
-		return nil, exitTrouble
+		rep.Errors = append(rep.Errors, load.InputError{File: f.kubeconfig, Message: err.Error()})
+		return nil
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -224,8 +221,8 @@ func lintCluster(rn *lint.Runner, cfg *config.Config, f lintFlags, ns string, re
 	defer cancel()
 	snap, err := cluster.List(ctx, restCfg, cluster.Options{Namespace: ns, Mesh: cfg.Mesh})
 	if err != nil {
-		fmt.Fprintf(stderr, "meshlint: reading the cluster: %v\n", err)
-		return nil, exitTrouble
+		rep.Errors = append(rep.Errors, load.InputError{Message: fmt.Sprintf("reading the cluster at %s: %v", restCfg.Host, err)})
+		return nil
 	}
 	for _, err := range snap.Skipped {
 		if apierrors.IsForbidden(err) {
@@ -235,8 +232,8 @@ func lintCluster(rn *lint.Runner, cfg *config.Config, f lintFlags, ns string, re
 		log.Info("kind not served by the cluster; skipped", "reason", err.Error())
 	}
 	rep.Resources = len(snap.Targets)
-	log.V(1).Info("read cluster", "resources", len(snap.All), "targets", len(snap.Targets))
-	return cluster.Lint(rn, cfg.Mesh, snap), exitOK
+	log.V(1).Info("read cluster", "host", restCfg.Host, "resources", len(snap.All), "targets", len(snap.Targets))
+	return cluster.Lint(rn, cfg.Mesh, snap)
 }
 
 // loadConfig reads the config file named by -c, else the default file

@@ -506,3 +506,35 @@ func TestTextPositions(t *testing.T) {
 		t.Error("colour in output to a buffer")
 	}
 }
+
+// TestClusterUnreachable checks the --cluster wiring without a cluster: an
+// API server that cannot be reached is an input error, reported in the
+// chosen format with exit status 2.
+func TestClusterUnreachable(t *testing.T) {
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	const cfg = `apiVersion: v1
+kind: Config
+clusters:
+- name: nowhere
+  cluster: {server: "https://127.0.0.1:1"}
+contexts:
+- name: nowhere
+  context: {cluster: nowhere, user: nobody}
+current-context: nowhere
+users:
+- name: nobody
+  user: {token: x}
+`
+	if err := os.WriteFile(kubeconfig, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, "", "--cluster", "--kubeconfig", kubeconfig, "-o", "json")
+	o := parseJSON(t, r.stdout)
+	if r.code != 2 || len(o.Errors) != 1 || !strings.Contains(o.Errors[0].Message, "127.0.0.1:1") {
+		t.Errorf("status %d, errors %+v; want 2 and the unreachable server", r.code, o.Errors)
+	}
+	r = runCLI(t, "", "--cluster", "--kubeconfig", filepath.Join(t.TempDir(), "absent"), "-o", "json")
+	if o := parseJSON(t, r.stdout); r.code != 2 || len(o.Errors) != 1 {
+		t.Errorf("missing kubeconfig: status %d, errors %+v; want 2 and one error", r.code, o.Errors)
+	}
+}
