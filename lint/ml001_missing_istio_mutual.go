@@ -174,23 +174,35 @@ var publicTLDs = map[string]bool{
 // is how the rule spells it) is in the mesh, and the namespace whose mTLS
 // mode applies to it; "" means the host spans namespaces.
 func mtlsServerNamespace(v View, m *Mesh, written, host string) (ns string, inMesh bool) {
-	external := false
+	external, coversInternal := false, false
 	for _, r := range LookupHost(v, ServiceEntriesByHost, host) {
 		se := r.ServiceEntry()
 		for _, h := range se.Spec.GetHosts() {
 			seHost := ExpandHost(h, r.Namespace(), m.DomainSuffix)
-			if se.Spec.GetLocation() == networkingapi.ServiceEntry_MESH_INTERNAL {
-				if HostsOverlap(seHost, host) {
-					return r.Namespace(), true
-				}
-			} else if HostCovers(seHost, host) {
-				external = true
+			switch {
+			case se.Spec.GetLocation() != networkingapi.ServiceEntry_MESH_INTERNAL:
+				external = external || HostCovers(seHost, host)
+			case HostCovers(seHost, host):
+				return r.Namespace(), true
+			case HostsOverlap(seHost, host):
+				// A wildcard rule over internal hosts of possibly several
+				// namespaces: the mesh-wide mode applies.
+				coversInternal = true
 			}
 		}
 	}
-	if external {
+	if external && !coversInternal {
 		return "", false
 	}
+	if ns, in := mtlsServiceHostNamespace(m, written, host); in {
+		return ns, true
+	}
+	return "", coversInternal
+}
+
+// mtlsServiceHostNamespace returns whether an expanded host names Kubernetes
+// services, and their namespace ("" when it spans namespaces).
+func mtlsServiceHostNamespace(m *Mesh, written, host string) (ns string, inMesh bool) {
 	w := strings.ToLower(written)
 	if strings.Count(w, ".") == 1 && publicTLDs[w[strings.IndexByte(w, '.')+1:]] {
 		return "", false
