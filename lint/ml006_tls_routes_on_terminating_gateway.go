@@ -27,8 +27,7 @@ terminates it. Server hosts are matched as Istio binds them: ns/host only for Vi
 ./host for the Gateway's namespace, */host and a plain host for all; * and *.example.com match as
 wildcards. The finding is on spec.tls and names the first terminating server.
 
-Quiet when: a PASSTHROUGH (or AUTO_PASSTHROUGH) server matches one of the hosts, on any bound
-Gateway; the VirtualService has no tls routes; no bound Gateway is visible (gateway-not-found, ML013,
+Quiet when: a PASSTHROUGH server matches one of the hosts, on any bound Gateway; the VirtualService has no tls routes; no bound Gateway is visible (gateway-not-found, ML013,
 reports that) or none of their servers accepts the hosts (host-not-in-gateway, ML014).
 
 Choices where the catalog is silent:
@@ -39,7 +38,10 @@ Choices where the catalog is silent:
   forwards with tcp routes, so its failure is not the 404 this check describes; it keeps the check
   quiet rather than guessing.
 - An HTTPS server without a tls block is invalid (the API server rejects it) and is treated like the
-  TLS server above.
+  TLS server above. A tls block without mode is PASSTHROUGH, the API's default.
+- AUTO_PASSTHROUGH (east-west gateways, which route on SNI without consulting VirtualServices) is not
+  PASSTHROUGH, as in ML002, but it does not terminate either: a matching AUTO_PASSTHROUGH server
+  keeps the check quiet.
 - The hosts of the VirtualService are taken together, as ML002 does: one passthrough server for any
   of them keeps the check quiet.`,
 	Example: `apiVersion: networking.istio.io/v1
@@ -113,7 +115,7 @@ const (
 	serverPlain       serverTLS = iota // no TLS: HTTP, HTTP2, GRPC, TCP, ...
 	serverTerminates                   // HTTPS with SIMPLE, MUTUAL, ISTIO_MUTUAL, OPTIONAL_MUTUAL
 	serverPassthrough                  // PASSTHROUGH or AUTO_PASSTHROUGH
-	serverTLSOther                     // carries TLS, neither of the above (TLS protocol terminating, HTTPS without tls)
+	serverTLSOther                     // carries TLS, neither of the above: TLS protocol terminating, AUTO_PASSTHROUGH, HTTPS without tls
 )
 
 // serverTLSKind classifies a Gateway server for tls routes.
@@ -127,8 +129,10 @@ func serverTLSKind(s *networkingapi.Server) serverTLS {
 		return serverTLSOther
 	}
 	switch tls.GetMode() {
-	case networkingapi.ServerTLSSettings_PASSTHROUGH, networkingapi.ServerTLSSettings_AUTO_PASSTHROUGH:
+	case networkingapi.ServerTLSSettings_PASSTHROUGH:
 		return serverPassthrough
+	case networkingapi.ServerTLSSettings_AUTO_PASSTHROUGH:
+		return serverTLSOther
 	}
 	if proto == "HTTPS" {
 		return serverTerminates
