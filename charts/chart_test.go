@@ -1,0 +1,980 @@
+package charts
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	admissionv1 "k8s.io/api/admissionregistration/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/meshlint/meshlint/cluster"
+	"github.com/meshlint/meshlint/config"
+	"github.com/meshlint/meshlint/lint"
+)
+
+// rendered is a rendering decoded into typed objects. Decoding rejects unknown fields, so a
+// misspelled field in a template fails here rather than being dropped by the API server.
+type rendered struct {
+	t         *testing.T
+	namespace string
+	objs      []*unstructured.Unstructured
+
+	deployment *appsv1.Deployment
+	service    *corev1.Service
+	pdb        *policyv1.PodDisruptionBudget
+	vwc        *admissionv1.ValidatingWebhookConfiguration
+	configMap  *corev1.ConfigMap
+	secrets    []*corev1.Secret
+	sa         *corev1.ServiceAccount
+	rbac       rbacSet
+}
+
+func render(t *testing.T, opts Options) *rendered {
+	t.Helper()
+	r, err := RenderWith(opts)
+	if err != nil {
+		t.Fatalf("rendering: %v", err)
+	}
+	ns := opts.Namespace
+	if ns == "" {
+		ns = DefaultNamespace
+	}
+	c := &rendered{t: t, namespace: ns, objs: r.Objects}
+	seen := map[string]bool{}
+	for _, o := range r.Objects {
+		id := fmt.Sprintf("%s %s/%s", o.GetKind(), o.GetNamespace(), o.GetName())
+		if seen[id] {
+			t.Errorf("%s rendered twice", id)
+		}
+		seen[id] = true
+		switch o.GetKind() {
+		case "Deployment":
+			c.deployment = typed[appsv1.Deployment](t, o)
+		case "Service":
+			c.service = typed[corev1.Service](t, o)
+		case "PodDisruptionBudget":
+			c.pdb = typed[policyv1.PodDisruptionBudget](t, o)
+		case "ValidatingWebhookConfiguration":
+			c.vwc = typed[admissionv1.ValidatingWebhookConfiguration](t, o)
+		case "ConfigMap":
+			c.configMap = typed[corev1.ConfigMap](t, o)
+		case "Secret":
+			c.secrets = append(c.secrets, typed[corev1.Secret](t, o))
+		case "ServiceAccount":
+			c.sa = typed[corev1.ServiceAccount](t, o)
+		case "ClusterRole":
+			c.rbac.clusterRoles = append(c.rbac.clusterRoles, typed[rbacv1.ClusterRole](t, o))
+		case "ClusterRoleBinding":
+			c.rbac.clusterRoleBindings = append(c.rbac.clusterRoleBindings, typed[rbacv1.ClusterRoleBinding](t, o))
+		case "Role":
+			c.rbac.roles = append(c.rbac.roles, typed[rbacv1.Role](t, o))
+		case "RoleBinding":
+			c.rbac.roleBindings = append(c.rbac.roleBindings, typed[rbacv1.RoleBinding](t, o))
+		case "Certificate", "Issuer", "ServiceMonitor":
+			// CRDs: checked field by field where used.
+		default:
+			t.Errorf("unexpected kind %s rendered", o.GetKind())
+		}
+	}
+	for _, want := range []struct {
+		kind string
+		ok   bool
+	}{
+		{"Deployment", c.deployment != nil}, {"Service", c.service != nil},
+		{"ValidatingWebhookConfiguration", c.vwc != nil}, {"ConfigMap", c.configMap != nil},
+		{"ServiceAccount", c.sa != nil},
+	} {
+		if !want.ok {
+			t.Fatalf("no %s rendered", want.kind)
+		}
+	}
+	return c
+}
+
+func typed[T any](t *testing.T, u *unstructured.Unstructured) *T {
+	t.Helper()
+	var obj T
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(u.Object, &obj, true); err != nil {
+		t.Errorf("%s %s: %v", u.GetKind(), u.GetName(), err)
+	}
+	return &obj
+}
+
+func (c *rendered) container() *corev1.Container {
+	cs := c.deployment.Spec.Template.Spec.Containers
+	if len(cs) != 1 {
+		c.t.Fatalf("deployment has %d containers, want 1", len(cs))
+	}
+	return &cs[0]
+}
+
+// args returns the container's flags as a map, after checking the subcommand.
+func (c *rendered) args() map[string]string {
+	args := c.container().Args
+	if len(args) == 0 || args[0] != "webhook" {
+		c.t.Fatalf("container args %q do not start with the webhook subcommand", args)
+	}
+	m := map[string]string{}
+	for _, a := range args[1:] {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok || !strings.HasPrefix(k, "--") {
+			c.t.Errorf("arg %q is not --flag=value", a)
+			continue
+		}
+		m[k] = v
+	}
+	return m
+}
+
+func (c *rendered) volume(name string) *corev1.Volume {
+	for i, v := range c.deployment.Spec.Template.Spec.Volumes {
+		if v.Name == name {
+			return &c.deployment.Spec.Template.Spec.Volumes[i]
+		}
+	}
+	c.t.Fatalf("no volume %q", name)
+	return nil
+}
+
+func (c *rendered) mountPath(volume string) string {
+	for _, m := range c.container().VolumeMounts {
+		if m.Name == volume {
+			return m.MountPath
+		}
+	}
+	c.t.Fatalf("volume %q is not mounted", volume)
+	return ""
+}
+
+func (c *rendered) find(kind string) *unstructured.Unstructured {
+	objs := OfKind(c.objs, kind)
+	if len(objs) != 1 {
+		c.t.Fatalf("%d %s objects rendered, want 1", len(objs), kind)
+	}
+	return objs[0]
+}
+
+func (c *rendered) none(kinds ...string) {
+	c.t.Helper()
+	for _, k := range kinds {
+		if n := len(OfKind(c.objs, k)); n > 0 {
+			c.t.Errorf("%d %s objects rendered, want none", n, k)
+		}
+	}
+}
+
+func str(t *testing.T, u *unstructured.Unstructured, path ...string) string {
+	t.Helper()
+	v, _, err := unstructured.NestedString(u.Object, path...)
+	if err != nil {
+		t.Fatalf("%s %s: %v", u.GetKind(), strings.Join(path, "."), err)
+	}
+	return v
+}
+
+func TestDefaults(t *testing.T) {
+	c := render(t, Options{})
+
+	t.Run("deployment", func(t *testing.T) {
+		d := c.deployment
+		if d.Spec.Replicas == nil || *d.Spec.Replicas != 2 {
+			t.Errorf("replicas = %v, want 2", d.Spec.Replicas)
+		}
+		pod := d.Spec.Template.Spec
+		if pod.ServiceAccountName != c.sa.Name {
+			t.Errorf("serviceAccountName = %q, want %q", pod.ServiceAccountName, c.sa.Name)
+		}
+		if !selects(d.Spec.Selector, d.Spec.Template.Labels) {
+			t.Errorf("deployment selector %v does not select its pods %v", d.Spec.Selector, d.Spec.Template.Labels)
+		}
+		var spread bool
+		for _, tsc := range pod.TopologySpreadConstraints {
+			if tsc.TopologyKey == "kubernetes.io/hostname" && tsc.MaxSkew == 1 && selects(tsc.LabelSelector, d.Spec.Template.Labels) {
+				spread = true
+			}
+		}
+		if !spread {
+			t.Errorf("no topology spread across nodes selecting the pods: %+v", pod.TopologySpreadConstraints)
+		}
+		if ru := d.Spec.Strategy.RollingUpdate; ru == nil || ru.MaxUnavailable == nil || ru.MaxUnavailable.IntValue() != 0 {
+			t.Errorf("rolling update may take a pod down before its replacement is ready: %+v", ru)
+		}
+	})
+
+	t.Run("pod security restricted", func(t *testing.T) {
+		assertRestricted(t, &c.deployment.Spec.Template.Spec)
+	})
+
+	t.Run("resources", func(t *testing.T) {
+		r := c.container().Resources
+		for _, name := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+			req, lim := r.Requests[name], r.Limits[name]
+			if req.IsZero() || lim.IsZero() {
+				t.Errorf("%s request %v, limit %v: want both set", name, req.String(), lim.String())
+			} else if req.Cmp(lim) > 0 {
+				t.Errorf("%s request %v above limit %v", name, req.String(), lim.String())
+			}
+		}
+	})
+
+	t.Run("probes", func(t *testing.T) {
+		ctr := c.container()
+		args := c.args()
+		port := portNamed(t, ctr, "health")
+		if got, want := args["--health-probe-bind-address"], fmt.Sprintf(":%d", port); got != want {
+			t.Errorf("--health-probe-bind-address = %q, want %q (the port the probes use)", got, want)
+		}
+		for _, p := range []struct {
+			name  string
+			probe *corev1.Probe
+			path  string
+		}{{"liveness", ctr.LivenessProbe, "/healthz"}, {"readiness", ctr.ReadinessProbe, "/readyz"}} {
+			if p.probe == nil || p.probe.HTTPGet == nil {
+				t.Errorf("%s probe is not an HTTP probe: %+v", p.name, p.probe)
+				continue
+			}
+			if p.probe.HTTPGet.Path != p.path || p.probe.HTTPGet.Port.String() != "health" {
+				t.Errorf("%s probe = %s on %s, want %s on health", p.name, p.probe.HTTPGet.Path, p.probe.HTTPGet.Port.String(), p.path)
+			}
+		}
+	})
+
+	t.Run("flags", func(t *testing.T) {
+		args := c.args()
+		want := map[string]string{
+			"--port":                      "9443",
+			"--cert-dir":                  c.mountPath("certs"),
+			"--config":                    c.mountPath("config") + "/config.yaml",
+			"--mode":                      "warn",
+			"--enforce-severity":          "error",
+			"--metrics-bind-address":      ":8080",
+			"--health-probe-bind-address": ":8081",
+			"--log-level":                 "info",
+			"--cert-rotation-secret":      "meshlint-cert",
+			"--cert-rotation-namespace":   c.namespace,
+			"--webhook-config-name":       c.vwc.Name,
+			"--service-name":              c.service.Name,
+			"--cert-rotation-validity":    "8760h",
+			"--cert-rotation-lookahead":   "2160h",
+		}
+		if diff := cmp.Diff(want, args); diff != "" {
+			t.Errorf("webhook flags (-want +got):\n%s", diff)
+		}
+		if got := portNamed(t, c.container(), "webhook"); fmt.Sprint(got) != args["--port"] {
+			t.Errorf("container port webhook = %d, --port = %s", got, args["--port"])
+		}
+	})
+
+	t.Run("self-managed certificates", func(t *testing.T) {
+		v := c.volume("certs")
+		if v.EmptyDir == nil {
+			t.Errorf("cert dir is %+v, want an emptyDir the webhook writes", v.VolumeSource)
+		}
+		if len(c.secrets) != 1 {
+			t.Fatalf("%d secrets rendered, want the one certificate Secret", len(c.secrets))
+		}
+		s := c.secrets[0]
+		if s.Name != c.args()["--cert-rotation-secret"] || s.Namespace != c.namespace {
+			t.Errorf("secret %s/%s, want %s/%s", s.Namespace, s.Name, c.namespace, c.args()["--cert-rotation-secret"])
+		}
+		if len(s.Data)+len(s.StringData) > 0 {
+			t.Errorf("certificate Secret carries data; helm upgrade would overwrite the generated certificates")
+		}
+		if s.Type == corev1.SecretTypeTLS {
+			t.Errorf("certificate Secret is kubernetes.io/tls, which the API server rejects without tls.crt")
+		}
+		if c.vwc.Webhooks[0].ClientConfig.CABundle != nil {
+			t.Errorf("caBundle set in the chart; the rotator injects it and helm upgrade would reset it")
+		}
+		c.none("Certificate", "Issuer")
+	})
+
+	t.Run("service and pdb", func(t *testing.T) {
+		pod := c.deployment.Spec.Template.Labels
+		if !labels.SelectorFromSet(c.service.Spec.Selector).Matches(labels.Set(pod)) {
+			t.Errorf("service selector %v does not select the pods %v", c.service.Spec.Selector, pod)
+		}
+		var webhookPort bool
+		for _, p := range c.service.Spec.Ports {
+			if p.Port == 443 && p.TargetPort.String() == "webhook" {
+				webhookPort = true
+			}
+		}
+		if !webhookPort {
+			t.Errorf("service has no port 443 to the webhook port: %+v", c.service.Spec.Ports)
+		}
+		if c.pdb == nil {
+			t.Fatal("no PodDisruptionBudget")
+		}
+		if !selects(c.pdb.Spec.Selector, pod) {
+			t.Errorf("PDB selector does not select the pods")
+		}
+		if c.pdb.Spec.MinAvailable == nil || c.pdb.Spec.MinAvailable.IntValue() != 1 {
+			t.Errorf("PDB minAvailable = %v, want 1 of 2 replicas", c.pdb.Spec.MinAvailable)
+		}
+	})
+
+	t.Run("webhook configuration", func(t *testing.T) {
+		assertWebhook(t, c, admissionv1.Ignore, 3)
+	})
+
+	t.Run("rbac", func(t *testing.T) {
+		assertRBAC(t, c, "selfManaged")
+	})
+
+	t.Run("config", func(t *testing.T) {
+		cfg := parseConfig(t, c)
+		if cfg.Mesh.RootNamespace != "istio-system" {
+			t.Errorf("config rootNamespace = %q, want istio-system", cfg.Mesh.RootNamespace)
+		}
+	})
+
+	t.Run("namespaces", func(t *testing.T) {
+		for _, o := range c.objs {
+			ns := o.GetNamespace()
+			switch o.GetKind() {
+			case "ValidatingWebhookConfiguration", "ClusterRole", "ClusterRoleBinding":
+				if ns != "" {
+					t.Errorf("cluster-scoped %s %s has namespace %q", o.GetKind(), o.GetName(), ns)
+				}
+			case "Role", "RoleBinding":
+				if ns != c.namespace && ns != "istio-system" {
+					t.Errorf("%s %s in namespace %q", o.GetKind(), o.GetName(), ns)
+				}
+			default:
+				if ns != c.namespace {
+					t.Errorf("%s %s in namespace %q, want the release namespace %q", o.GetKind(), o.GetName(), ns, c.namespace)
+				}
+			}
+		}
+	})
+
+	t.Run("optional objects off", func(t *testing.T) {
+		c.none("ServiceMonitor")
+	})
+}
+
+func portNamed(t *testing.T, ctr *corev1.Container, name string) int32 {
+	t.Helper()
+	for _, p := range ctr.Ports {
+		if p.Name == name {
+			return p.ContainerPort
+		}
+	}
+	t.Fatalf("container has no port %q", name)
+	return 0
+}
+
+func selects(sel *metav1.LabelSelector, set map[string]string) bool {
+	s, err := metav1.LabelSelectorAsSelector(sel)
+	return err == nil && !s.Empty() && s.Matches(labels.Set(set))
+}
+
+func parseConfig(t *testing.T, c *rendered) *config.Config {
+	t.Helper()
+	data, ok := c.configMap.Data["config.yaml"]
+	if !ok {
+		t.Fatalf("ConfigMap %s has no config.yaml: %v", c.configMap.Name, c.configMap.Data)
+	}
+	cfg, err := config.Parse("config.yaml", []byte(data), lint.Registry())
+	if err != nil {
+		t.Fatalf("the rendered config is not a valid meshlint config: %v\n%s", err, data)
+	}
+	if got, want := c.configMap.Name, c.volume("config").ConfigMap.Name; got != want {
+		t.Errorf("config volume mounts ConfigMap %q, rendered %q", want, got)
+	}
+	return cfg
+}
+
+// assertRestricted checks the pod against the "restricted" Pod Security Standard.
+func assertRestricted(t *testing.T, pod *corev1.PodSpec) {
+	t.Helper()
+	psc := pod.SecurityContext
+	if psc == nil || psc.RunAsNonRoot == nil || !*psc.RunAsNonRoot {
+		t.Errorf("pod runAsNonRoot not set")
+	}
+	if psc == nil || psc.SeccompProfile == nil || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
+		t.Errorf("pod seccompProfile is not RuntimeDefault")
+	}
+	if pod.HostNetwork || pod.HostPID || pod.HostIPC {
+		t.Errorf("pod shares host namespaces")
+	}
+	for _, v := range pod.Volumes {
+		if v.HostPath != nil {
+			t.Errorf("volume %s is a hostPath", v.Name)
+		}
+	}
+	for _, ctr := range slices.Concat(pod.InitContainers, pod.Containers) {
+		sc := ctr.SecurityContext
+		if sc == nil {
+			t.Errorf("container %s has no securityContext", ctr.Name)
+			continue
+		}
+		checks := []struct {
+			what string
+			ok   bool
+		}{
+			{"runAsNonRoot", sc.RunAsNonRoot != nil && *sc.RunAsNonRoot},
+			{"runAsUser non-zero", sc.RunAsUser == nil || *sc.RunAsUser != 0},
+			{"readOnlyRootFilesystem", sc.ReadOnlyRootFilesystem != nil && *sc.ReadOnlyRootFilesystem},
+			{"allowPrivilegeEscalation false", sc.AllowPrivilegeEscalation != nil && !*sc.AllowPrivilegeEscalation},
+			{"not privileged", sc.Privileged == nil || !*sc.Privileged},
+			{"capabilities drop ALL", sc.Capabilities != nil && slices.Equal(sc.Capabilities.Drop, []corev1.Capability{"ALL"})},
+			{"no added capabilities", sc.Capabilities == nil || len(sc.Capabilities.Add) == 0},
+			{"seccomp RuntimeDefault", sc.SeccompProfile != nil && sc.SeccompProfile.Type == corev1.SeccompProfileTypeRuntimeDefault},
+		}
+		for _, ch := range checks {
+			if !ch.ok {
+				t.Errorf("container %s: %s not satisfied: %+v", ctr.Name, ch.what, sc)
+			}
+		}
+	}
+}
+
+// gvr is one group/version/resource a webhook rule matches.
+type gvr struct{ group, version, resource string }
+
+// servedVersions are the versions the Istio CRDs serve, per kind: the webhook must see a
+// request whichever of them the client uses.
+var servedVersions = map[string][]string{
+	"DestinationRule":    {"v1", "v1beta1", "v1alpha3"},
+	"VirtualService":     {"v1", "v1beta1", "v1alpha3"},
+	"Gateway":            {"v1", "v1beta1", "v1alpha3"},
+	"ServiceEntry":       {"v1", "v1beta1", "v1alpha3"},
+	"EnvoyFilter":        {"v1alpha3"},
+	"PeerAuthentication": {"v1", "v1beta1"},
+	"Service":            {"v1"},
+}
+
+// watchedResources derives the group/resources the webhook reads from cluster.Types, so that
+// a kind added there without a webhook rule and RBAC here fails this test.
+func watchedResources(t *testing.T) map[schema.GroupResource]string {
+	t.Helper()
+	out := map[schema.GroupResource]string{}
+	for _, ty := range cluster.Types {
+		gv, err := schema.ParseGroupVersion(ty.APIVersion)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[schema.GroupResource{Group: gv.Group, Resource: plural(string(ty.Kind))}] = string(ty.Kind)
+	}
+	return out
+}
+
+// plural is the resource name the API server gives a kind (apimachinery's guesser makes
+// Gateway "gatewaies").
+func plural(kind string) string {
+	k := strings.ToLower(kind)
+	if strings.HasSuffix(k, "y") && !strings.ContainsAny(k[len(k)-2:len(k)-1], "aeiou") {
+		return k[:len(k)-1] + "ies"
+	}
+	return k + "s"
+}
+
+func assertWebhook(t *testing.T, c *rendered, failurePolicy admissionv1.FailurePolicyType, timeout int32) {
+	t.Helper()
+	if len(c.vwc.Webhooks) != 1 {
+		t.Fatalf("%d webhooks, want 1", len(c.vwc.Webhooks))
+	}
+	wh := c.vwc.Webhooks[0]
+	if wh.FailurePolicy == nil || *wh.FailurePolicy != failurePolicy {
+		t.Errorf("failurePolicy = %v, want %s", deref(wh.FailurePolicy), failurePolicy)
+	}
+	if wh.TimeoutSeconds == nil || *wh.TimeoutSeconds != timeout {
+		t.Errorf("timeoutSeconds = %v, want %d", deref(wh.TimeoutSeconds), timeout)
+	}
+	if wh.SideEffects == nil || *wh.SideEffects != admissionv1.SideEffectClassNone {
+		t.Errorf("sideEffects = %v, want None", deref(wh.SideEffects))
+	}
+	if wh.MatchPolicy == nil || *wh.MatchPolicy != admissionv1.Equivalent {
+		t.Errorf("matchPolicy = %v, want Equivalent", deref(wh.MatchPolicy))
+	}
+	if !slices.Equal(wh.AdmissionReviewVersions, []string{"v1"}) {
+		t.Errorf("admissionReviewVersions = %v, want [v1]", wh.AdmissionReviewVersions)
+	}
+	svc := wh.ClientConfig.Service
+	if svc == nil || svc.Name != c.service.Name || svc.Namespace != c.namespace || deref(svc.Path) != "/validate" || deref(svc.Port) != int32(443) {
+		t.Errorf("clientConfig.service = %+v, want %s/%s:443/validate", svc, c.namespace, c.service.Name)
+	}
+	if wh.ClientConfig.URL != nil {
+		t.Errorf("clientConfig.url set")
+	}
+
+	got := map[gvr]bool{}
+	for _, r := range wh.Rules {
+		ops := slices.Clone(r.Operations)
+		slices.Sort(ops)
+		if !slices.Equal(ops, []admissionv1.OperationType{admissionv1.Create, admissionv1.Update}) {
+			t.Errorf("rule %v operations = %v, want CREATE and UPDATE", r.Resources, r.Operations)
+		}
+		if r.Scope == nil || *r.Scope != admissionv1.NamespacedScope {
+			t.Errorf("rule %v scope = %v, want Namespaced", r.Resources, deref(r.Scope))
+		}
+		for _, g := range r.APIGroups {
+			for _, v := range r.APIVersions {
+				for _, res := range r.Resources {
+					if g == "*" || v == "*" || strings.Contains(res, "*") || strings.Contains(res, "/") {
+						t.Errorf("rule %v has a wildcard or subresource", r)
+					}
+					got[gvr{g, v, res}] = true
+				}
+			}
+		}
+	}
+	want := map[gvr]bool{}
+	for gr, kind := range watchedResources(t) {
+		versions, ok := servedVersions[kind]
+		if !ok {
+			t.Errorf("cluster.Types has %s, whose served versions this test does not know", kind)
+		}
+		for _, v := range versions {
+			want[gvr{gr.Group, v, gr.Resource}] = true
+		}
+	}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(gvr{})); diff != "" {
+		t.Errorf("webhook rules (-want +got):\n%s", diff)
+	}
+
+	// The namespaceSelector, evaluated on namespaces as the API server labels them.
+	sel, err := metav1.LabelSelectorAsSelector(wh.NamespaceSelector)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ns := range []struct {
+		labels map[string]string
+		want   bool
+	}{
+		{map[string]string{"kubernetes.io/metadata.name": "default"}, true},
+		{map[string]string{"kubernetes.io/metadata.name": "shop", "istio-injection": "enabled"}, true},
+		{map[string]string{"kubernetes.io/metadata.name": "shop", "meshlint.io/ignore": "false"}, true},
+		{map[string]string{"kubernetes.io/metadata.name": "kube-system"}, false},
+		{map[string]string{"kubernetes.io/metadata.name": "legacy", "meshlint.io/ignore": "true"}, false},
+	} {
+		if got := sel.Matches(labels.Set(ns.labels)); got != ns.want {
+			t.Errorf("namespace %v validated = %v, want %v", ns.labels, got, ns.want)
+		}
+	}
+	if wh.ObjectSelector != nil && !(len(wh.ObjectSelector.MatchLabels) == 0 && len(wh.ObjectSelector.MatchExpressions) == 0) {
+		t.Errorf("default objectSelector = %+v, want none", wh.ObjectSelector)
+	}
+}
+
+func deref[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// rbacSet is the RBAC a rendering grants, evaluated like the API server's authorizer would.
+type rbacSet struct {
+	clusterRoles        []*rbacv1.ClusterRole
+	clusterRoleBindings []*rbacv1.ClusterRoleBinding
+	roles               []*rbacv1.Role
+	roleBindings        []*rbacv1.RoleBinding
+}
+
+// request is an API request by the webhook's service account. For list and watch, name is the
+// metadata.name field selector, which RBAC resourceNames can authorize.
+type request struct {
+	verb, group, resource, namespace, name string
+}
+
+func (r request) String() string {
+	return fmt.Sprintf("%s %s/%s ns=%q name=%q", r.verb, r.group, r.resource, r.namespace, r.name)
+}
+
+func (s rbacSet) bound(subjects []rbacv1.Subject, sa, saNamespace string) bool {
+	for _, sub := range subjects {
+		if sub.Kind == rbacv1.ServiceAccountKind && sub.Name == sa && sub.Namespace == saNamespace {
+			return true
+		}
+	}
+	return false
+}
+
+func ruleAllows(rule rbacv1.PolicyRule, r request) bool {
+	has := func(list []string, v string) bool { return slices.Contains(list, v) || slices.Contains(list, "*") }
+	if !has(rule.Verbs, r.verb) || !has(rule.APIGroups, r.group) || !has(rule.Resources, r.resource) {
+		return false
+	}
+	return len(rule.ResourceNames) == 0 || (r.name != "" && slices.Contains(rule.ResourceNames, r.name))
+}
+
+// allows reports whether the service account may make the request.
+func (s rbacSet) allows(sa, saNamespace string, r request) bool {
+	for _, b := range s.clusterRoleBindings {
+		if !s.bound(b.Subjects, sa, saNamespace) {
+			continue
+		}
+		for _, cr := range s.clusterRoles {
+			if b.RoleRef.Kind == "ClusterRole" && b.RoleRef.Name == cr.Name && slices.ContainsFunc(cr.Rules, func(rule rbacv1.PolicyRule) bool { return ruleAllows(rule, r) }) {
+				return true
+			}
+		}
+	}
+	for _, b := range s.roleBindings {
+		if b.Namespace != r.namespace || !s.bound(b.Subjects, sa, saNamespace) {
+			continue
+		}
+		for _, role := range s.roles {
+			if b.RoleRef.Kind == "Role" && role.Namespace == b.Namespace && role.Name == b.RoleRef.Name && slices.ContainsFunc(role.Rules, func(rule rbacv1.PolicyRule) bool { return ruleAllows(rule, r) }) {
+				return true
+			}
+		}
+		for _, cr := range s.clusterRoles {
+			if b.RoleRef.Kind == "ClusterRole" && b.RoleRef.Name == cr.Name && slices.ContainsFunc(cr.Rules, func(rule rbacv1.PolicyRule) bool { return ruleAllows(rule, r) }) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func assertRBAC(t *testing.T, c *rendered, certSource string) {
+	t.Helper()
+	sa, ns := c.sa.Name, c.namespace
+	if sa != c.deployment.Spec.Template.Spec.ServiceAccountName {
+		t.Fatalf("rendered ServiceAccount %q is not the pod's", sa)
+	}
+	certSecret := ""
+	if len(c.secrets) == 1 {
+		certSecret = c.secrets[0].Name
+	}
+
+	// No wildcards, no escalation verbs, anywhere.
+	var all []rbacv1.PolicyRule
+	for _, r := range c.rbac.clusterRoles {
+		all = append(all, r.Rules...)
+		if r.AggregationRule != nil {
+			t.Errorf("ClusterRole %s aggregates", r.Name)
+		}
+	}
+	for _, r := range c.rbac.roles {
+		all = append(all, r.Rules...)
+	}
+	for _, rule := range all {
+		for _, list := range [][]string{rule.Verbs, rule.APIGroups, rule.Resources, rule.ResourceNames} {
+			if slices.Contains(list, "*") {
+				t.Errorf("rule %+v has a wildcard", rule)
+			}
+		}
+		for _, v := range rule.Verbs {
+			if !slices.Contains([]string{"get", "list", "watch", "update"}, v) {
+				t.Errorf("rule %+v grants %q", rule, v)
+			}
+		}
+		if len(rule.NonResourceURLs) > 0 {
+			t.Errorf("rule %+v grants non-resource URLs", rule)
+		}
+	}
+
+	// Read-only on exactly what the cache watches, cluster-wide.
+	allowed := []request{}
+	for gr := range watchedResources(t) {
+		for _, verb := range []string{"get", "list", "watch"} {
+			allowed = append(allowed, request{verb, gr.Group, gr.Resource, "shop", ""})
+			allowed = append(allowed, request{verb, gr.Group, gr.Resource, "", ""})
+		}
+	}
+	denied := []request{}
+	for gr := range watchedResources(t) {
+		for _, verb := range []string{"create", "update", "patch", "delete", "deletecollection"} {
+			denied = append(denied, request{verb, gr.Group, gr.Resource, "shop", "x"})
+		}
+	}
+	// The mesh ConfigMap only.
+	root := parseConfig(t, c).Mesh.RootNamespace
+	for _, verb := range []string{"get", "list", "watch"} {
+		allowed = append(allowed, request{verb, "", "configmaps", root, cluster.MeshConfigMapName})
+		denied = append(denied,
+			request{verb, "", "configmaps", root, ""},
+			request{verb, "", "configmaps", root, "other"},
+			request{verb, "", "configmaps", "shop", cluster.MeshConfigMapName},
+			request{verb, "", "configmaps", "", ""},
+		)
+	}
+	// Secrets: never cluster-wide, never another namespace, never another name.
+	for _, verb := range []string{"get", "list", "watch", "update", "create", "patch", "delete"} {
+		denied = append(denied,
+			request{verb, "", "secrets", "", ""},
+			request{verb, "", "secrets", "kube-system", certSecret},
+			request{verb, "", "secrets", ns, "other"},
+			request{verb, "", "secrets", ns, ""},
+		)
+	}
+	for _, verb := range []string{"create", "patch", "delete"} {
+		denied = append(denied,
+			request{verb, "", "secrets", ns, certSecret},
+			request{verb, "admissionregistration.k8s.io", "validatingwebhookconfigurations", "", c.vwc.Name},
+		)
+	}
+	for _, verb := range []string{"get", "list", "watch", "update"} {
+		denied = append(denied,
+			request{verb, "admissionregistration.k8s.io", "validatingwebhookconfigurations", "", "other"},
+			request{verb, "admissionregistration.k8s.io", "mutatingwebhookconfigurations", "", c.vwc.Name},
+		)
+		self := []request{
+			{verb, "", "secrets", ns, certSecret},
+			{verb, "admissionregistration.k8s.io", "validatingwebhookconfigurations", "", c.vwc.Name},
+		}
+		if certSource == "selfManaged" {
+			allowed = append(allowed, self...)
+		} else {
+			denied = append(denied, self...)
+		}
+	}
+	for _, r := range allowed {
+		if !c.rbac.allows(sa, ns, r) {
+			t.Errorf("denied, want allowed: %s", r)
+		}
+	}
+	for _, r := range denied {
+		if c.rbac.allows(sa, ns, r) {
+			t.Errorf("allowed, want denied: %s", r)
+		}
+	}
+	// And nothing in a ClusterRole mentions secrets or configmaps at all.
+	for _, cr := range c.rbac.clusterRoles {
+		for _, rule := range cr.Rules {
+			if slices.Contains(rule.Resources, "secrets") || slices.Contains(rule.Resources, "configmaps") {
+				t.Errorf("ClusterRole %s grants %v cluster-wide", cr.Name, rule.Resources)
+			}
+		}
+	}
+}
+
+func TestVariants(t *testing.T) {
+	tests := []struct {
+		name   string
+		opts   Options
+		assert func(t *testing.T, c *rendered)
+	}{
+		{
+			name: "enforce mode",
+			opts: Options{Values: map[string]any{"mode": "enforce", "enforceSeverity": "warning"}},
+			assert: func(t *testing.T, c *rendered) {
+				args := c.args()
+				if args["--mode"] != "enforce" || args["--enforce-severity"] != "warning" {
+					t.Errorf("--mode=%s --enforce-severity=%s, want enforce and warning", args["--mode"], args["--enforce-severity"])
+				}
+				// Enforce changes what is denied, not how the webhook fails.
+				assertWebhook(t, c, admissionv1.Ignore, 3)
+			},
+		},
+		{
+			name: "cert-manager with its own self-signed issuer",
+			opts: Options{Values: map[string]any{"certManager": map[string]any{"enabled": true}}},
+			assert: func(t *testing.T, c *rendered) {
+				cert := c.find("Certificate")
+				issuer := c.find("Issuer")
+				if _, ok, _ := unstructured.NestedMap(issuer.Object, "spec", "selfSigned"); !ok {
+					t.Errorf("issuer %s is not self-signed", issuer.GetName())
+				}
+				if got := str(t, cert, "spec", "issuerRef", "name"); got != issuer.GetName() {
+					t.Errorf("certificate issuerRef = %q, want %q", got, issuer.GetName())
+				}
+				assertCertManager(t, c, cert)
+			},
+		},
+		{
+			name: "cert-manager with a cluster issuer",
+			opts: Options{Values: map[string]any{"certManager": map[string]any{
+				"enabled": true, "issuerRef": map[string]any{"name": "corp-ca", "kind": "ClusterIssuer"},
+			}}},
+			assert: func(t *testing.T, c *rendered) {
+				c.none("Issuer")
+				cert := c.find("Certificate")
+				if got := str(t, cert, "spec", "issuerRef", "kind") + "/" + str(t, cert, "spec", "issuerRef", "name"); got != "ClusterIssuer/corp-ca" {
+					t.Errorf("issuerRef = %s, want ClusterIssuer/corp-ca", got)
+				}
+				assertCertManager(t, c, cert)
+			},
+		},
+		{
+			name: "existing secret",
+			opts: Options{Values: map[string]any{"certs": map[string]any{"existingSecret": "my-tls", "caBundle": "Q0EK"}}},
+			assert: func(t *testing.T, c *rendered) {
+				c.none("Certificate", "Issuer", "Secret")
+				if got := string(c.vwc.Webhooks[0].ClientConfig.CABundle); got != "CA\n" {
+					t.Errorf("caBundle = %q, want the decoded certs.caBundle", got)
+				}
+				assertSecretVolume(t, c, "my-tls")
+				assertRBAC(t, c, "existing")
+			},
+		},
+		{
+			name: "release name and namespace",
+			opts: Options{ReleaseName: "prod", Namespace: "mesh-tools"},
+			assert: func(t *testing.T, c *rendered) {
+				if c.deployment.Name != "prod-meshlint" {
+					t.Errorf("deployment name = %q, want prod-meshlint", c.deployment.Name)
+				}
+				args := c.args()
+				if args["--cert-rotation-namespace"] != "mesh-tools" || args["--service-name"] != c.service.Name || args["--webhook-config-name"] != c.vwc.Name {
+					t.Errorf("certificate flags %v do not name the rendered objects", args)
+				}
+				assertWebhook(t, c, admissionv1.Ignore, 3)
+				assertRBAC(t, c, "selfManaged")
+			},
+		},
+		{
+			name: "config and root namespace",
+			opts: Options{Values: map[string]any{
+				"meshConfig": map[string]any{"namespace": "istio-root"},
+				"config": map[string]any{
+					"mesh":     map[string]any{"mtls": "STRICT"},
+					"tlsPorts": []any{443, 8443},
+					"checks":   map[string]any{"ML011": false, "ML004": map[string]any{"severity": "info"}},
+					"ignore":   []any{map[string]any{"checks": []any{"ML008"}, "namespaces": []any{"legacy-*"}}},
+					"failOn":   "error",
+				},
+			}},
+			assert: func(t *testing.T, c *rendered) {
+				cfg := parseConfig(t, c)
+				if cfg.Mesh.RootNamespace != "istio-root" {
+					t.Errorf("rootNamespace = %q, want istio-root from meshConfig.namespace", cfg.Mesh.RootNamespace)
+				}
+				if !cfg.Checks["ML011"].Disabled {
+					t.Errorf("ML011 not disabled: %+v", cfg.Checks)
+				}
+				assertRBAC(t, c, "selfManaged")
+			},
+		},
+		{
+			name: "failure policy, timeout and selectors are values",
+			opts: Options{Values: map[string]any{"webhook": map[string]any{
+				"failurePolicy": "Fail", "timeoutSeconds": 10,
+				"namespaceSelectorExpressions": []any{map[string]any{"key": "team", "operator": "Exists"}},
+			}}},
+			assert: func(t *testing.T, c *rendered) {
+				wh := c.vwc.Webhooks[0]
+				if *wh.FailurePolicy != admissionv1.Fail || *wh.TimeoutSeconds != 10 {
+					t.Errorf("failurePolicy %s timeout %d, want Fail 10", *wh.FailurePolicy, *wh.TimeoutSeconds)
+				}
+				if n := len(wh.NamespaceSelector.MatchExpressions); n != 3 {
+					t.Errorf("%d namespaceSelector expressions, want the 2 exclusions and the extra one", n)
+				}
+			},
+		},
+		{
+			name: "service monitor",
+			opts: Options{Values: map[string]any{"metrics": map[string]any{"serviceMonitor": map[string]any{
+				"enabled": true, "labels": map[string]any{"release": "prom"},
+			}}}},
+			assert: func(t *testing.T, c *rendered) {
+				sm := c.find("ServiceMonitor")
+				if sm.GetLabels()["release"] != "prom" {
+					t.Errorf("ServiceMonitor labels %v lack release=prom", sm.GetLabels())
+				}
+				sel, _, _ := unstructured.NestedStringMap(sm.Object, "spec", "selector", "matchLabels")
+				if !labels.SelectorFromSet(sel).Matches(labels.Set(c.service.Labels)) {
+					t.Errorf("ServiceMonitor selector %v does not select the Service %v", sel, c.service.Labels)
+				}
+				eps, _, _ := unstructured.NestedSlice(sm.Object, "spec", "endpoints")
+				if len(eps) != 1 || eps[0].(map[string]any)["port"] != "http-metrics" {
+					t.Errorf("ServiceMonitor endpoints = %v, want the http-metrics port", eps)
+				}
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := render(t, tc.opts)
+			assertRestricted(t, &c.deployment.Spec.Template.Spec)
+			tc.assert(t, c)
+		})
+	}
+}
+
+func assertCertManager(t *testing.T, c *rendered, cert *unstructured.Unstructured) {
+	t.Helper()
+	secretName := str(t, cert, "spec", "secretName")
+	dnsNames, _, _ := unstructured.NestedStringSlice(cert.Object, "spec", "dnsNames")
+	if want := c.service.Name + "." + c.namespace + ".svc"; !slices.Contains(dnsNames, want) {
+		t.Errorf("certificate dnsNames %v lack %s", dnsNames, want)
+	}
+	if got, want := c.vwc.Annotations["cert-manager.io/inject-ca-from"], c.namespace+"/"+cert.GetName(); got != want {
+		t.Errorf("inject-ca-from = %q, want %q", got, want)
+	}
+	if c.vwc.Webhooks[0].ClientConfig.CABundle != nil {
+		t.Errorf("caBundle set in the chart; cert-manager's cainjector owns it")
+	}
+	if len(c.secrets) != 0 {
+		t.Errorf("chart renders Secrets %v; cert-manager creates the certificate Secret", c.secrets[0].Name)
+	}
+	assertSecretVolume(t, c, secretName)
+	assertRBAC(t, c, "certManager")
+}
+
+func assertSecretVolume(t *testing.T, c *rendered, secret string) {
+	t.Helper()
+	v := c.volume("certs")
+	if v.Secret == nil || v.Secret.SecretName != secret {
+		t.Errorf("cert volume = %+v, want Secret %s", v.VolumeSource, secret)
+	}
+	var rotation []string
+	for k := range c.args() {
+		if strings.HasPrefix(k, "--cert-rotation") || k == "--webhook-config-name" || k == "--service-name" {
+			rotation = append(rotation, k)
+		}
+	}
+	sort.Strings(rotation)
+	if len(rotation) > 0 {
+		t.Errorf("self-managed certificate flags %v passed with an external certificate", rotation)
+	}
+	if c.args()["--cert-dir"] != c.mountPath("certs") {
+		t.Errorf("--cert-dir %s is not the Secret's mount %s", c.args()["--cert-dir"], c.mountPath("certs"))
+	}
+}
+
+func TestInvalidValues(t *testing.T) {
+	tests := []struct {
+		name    string
+		values  map[string]any
+		wantErr string
+	}{
+		{"unknown mode", map[string]any{"mode": "block"}, "mode"},
+		{"timeout above the API server's limit", map[string]any{"webhook": map[string]any{"timeoutSeconds": 31}}, "timeoutSeconds"},
+		{"unknown failure policy", map[string]any{"webhook": map[string]any{"failurePolicy": "Open"}}, "failurePolicy"},
+		{"misspelled value", map[string]any{"certManager": map[string]any{"enable": true}}, "enable"},
+		{"unknown config key", map[string]any{"config": map[string]any{"failon": "error"}}, "failon"},
+		{"existing secret without CA", map[string]any{"certs": map[string]any{"existingSecret": "my-tls"}}, "certs.caBundle"},
+		{"bad certificate validity", map[string]any{"certs": map[string]any{"selfManaged": map[string]any{"validity": "1y"}}}, "validity"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Render(tc.values)
+			if err == nil {
+				t.Fatalf("rendered, want an error mentioning %q", tc.wantErr)
+			}
+			if !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("error %q does not mention %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestNotes(t *testing.T) {
+	r, err := RenderWith(Options{Values: map[string]any{"mode": "enforce", "webhook": map[string]any{"failurePolicy": "Fail"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"enforce mode", "failurePolicy Fail", "WARNING", "rollout status deployment/meshlint"} {
+		if !strings.Contains(r.Notes, want) {
+			t.Errorf("NOTES lack %q:\n%s", want, r.Notes)
+		}
+	}
+}
