@@ -399,6 +399,11 @@ func (h *Handler) decide(incoming *lint.Resource, own, caused []lint.Finding) (a
 	return admission.Allowed(""), "allow"
 }
 
+// Warning is the admission warning for a finding, as kubectl prints it
+// after "Warning: ": on the admitted object when other is false, else
+// naming the other resource. It is kept under MaxWarningLength.
+func Warning(f lint.Finding, other bool) string { return truncate(formatFinding(f, other)) }
+
 // formatFinding renders a finding as kubectl shows a warning:
 // "ML002 http-routes-on-passthrough-gateway: spec.http: <message>", with the
 // resource named when it is not the incoming one.

@@ -1,0 +1,315 @@
+package e2e
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/meshlint/meshlint/webhook"
+)
+
+// A webhookProcess is one `meshlint webhook` running in-process through
+// webhook.Main, the function the CLI calls.
+type webhookProcess struct {
+	name        string
+	port        int
+	healthPort  int
+	metricsPort int
+	logFile     string
+	cancel      context.CancelFunc
+	done        chan int
+}
+
+var (
+	webhooksMu sync.Mutex
+	webhooks   = map[string]*webhookProcess{}
+	setupOnce  sync.Once
+	setupErr   error
+	caPEM      []byte
+	certDir    string
+)
+
+// Labels that route namespaces to the warn or the enforce webhook.
+const (
+	modeLabel   = "meshlint.io/mode"
+	modeEnforce = "enforce"
+)
+
+// setup starts a warn-mode and an enforce-mode webhook and registers one
+// ValidatingWebhookConfiguration with an entry for each: namespaces labelled
+// meshlint.io/mode=enforce go to the enforce one, all others to warn.
+func setup(t *testing.T) {
+	t.Helper()
+	setupOnce.Do(func() { setupErr = doSetup() })
+	if setupErr != nil {
+		t.Fatalf("setting up the webhooks: %v", setupErr)
+	}
+}
+
+func doSetup() error {
+	dir, err := os.MkdirTemp("", "meshlint-e2e-certs-")
+	if err != nil {
+		return err
+	}
+	certDir = dir
+	if caPEM, err = writeServingCert(certDir); err != nil {
+		return err
+	}
+	for _, w := range []struct {
+		name string
+		args []string
+	}{
+		{"warn", []string{"--mode", "warn"}},
+		{"enforce", []string{"--mode", "enforce", "--enforce-severity", "error"}},
+	} {
+		p, err := startWebhook(w.name, w.args...)
+		if err != nil {
+			return err
+		}
+		if err := p.waitReady(90 * time.Second); err != nil {
+			return err
+		}
+	}
+	return registerWebhooks()
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func startWebhook(name string, extra ...string) (*webhookProcess, error) {
+	p := &webhookProcess{name: name, done: make(chan int, 1)}
+	for _, port := range []*int{&p.port, &p.healthPort, &p.metricsPort} {
+		var err error
+		if *port, err = freePort(); err != nil {
+			return nil, err
+		}
+	}
+	p.logFile = filepath.Join(certDir, name+".log")
+	logs, err := os.Create(p.logFile)
+	if err != nil {
+		return nil, err
+	}
+	args := append([]string{
+		"--host", "127.0.0.1",
+		"--port", strconv.Itoa(p.port),
+		"--cert-dir", certDir,
+		"--kubeconfig", kubeconfigFile,
+		"--health-probe-bind-address", "127.0.0.1:" + strconv.Itoa(p.healthPort),
+		"--metrics-bind-address", "127.0.0.1:" + strconv.Itoa(p.metricsPort),
+		"--log-level", "debug",
+	}, extra...)
+	ctx, cancel := context.WithCancel(context.Background())
+	p.cancel = cancel
+	go func() {
+		// The log stays open: controller-runtime's global logger may still
+		// write to it after Main returns.
+		p.done <- webhook.Main(ctx, args, logs, logs)
+	}()
+	webhooksMu.Lock()
+	webhooks[name] = p
+	webhooksMu.Unlock()
+	return p, nil
+}
+
+// waitReady polls /readyz, which turns 200 only once the informer caches
+// have synced.
+func (p *webhookProcess) waitReady(timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	url := fmt.Sprintf("http://127.0.0.1:%d/readyz", p.healthPort)
+	for {
+		select {
+		case code := <-p.done:
+			p.done <- code
+			return fmt.Errorf("webhook %s exited with status %d; log in %s", p.name, code, p.logFile)
+		default:
+		}
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("webhook %s not ready after %s; log in %s", p.name, timeout, p.logFile)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// stop cancels the webhook and waits for webhook.Main to return.
+func (p *webhookProcess) stop() (int, error) {
+	p.cancel()
+	select {
+	case code := <-p.done:
+		p.done <- code
+		return code, nil
+	case <-time.After(90 * time.Second):
+		return 0, fmt.Errorf("webhook %s did not stop", p.name)
+	}
+}
+
+func stopWebhooks() {
+	webhooksMu.Lock()
+	defer webhooksMu.Unlock()
+	for _, p := range webhooks {
+		_, _ = p.stop()
+	}
+	if certDir != "" && os.Getenv("E2E_KEEP_LOGS") == "" {
+		_ = os.RemoveAll(certDir)
+	}
+}
+
+func webhookByName(name string) *webhookProcess {
+	webhooksMu.Lock()
+	defer webhooksMu.Unlock()
+	return webhooks[name]
+}
+
+// registerWebhooks installs the ValidatingWebhookConfiguration the chart
+// installs, with URLs pointing at the in-process servers.
+func registerWebhooks() error {
+	cs, err := kubernetes.NewForConfig(restCfg)
+	if err != nil {
+		return err
+	}
+	rules := []admissionregistrationv1.RuleWithOperations{
+		{
+			Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update},
+			Rule: admissionregistrationv1.Rule{
+				APIGroups: []string{"networking.istio.io"}, APIVersions: []string{"*"},
+				Resources: []string{"destinationrules", "virtualservices", "gateways", "serviceentries", "envoyfilters"},
+			},
+		},
+		{
+			Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update},
+			Rule: admissionregistrationv1.Rule{
+				APIGroups: []string{"security.istio.io"}, APIVersions: []string{"*"}, Resources: []string{"peerauthentications"},
+			},
+		},
+		{
+			Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update},
+			Rule: admissionregistrationv1.Rule{
+				APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{"services"},
+			},
+		},
+	}
+	ignore := admissionregistrationv1.Ignore
+	none := admissionregistrationv1.SideEffectClassNone
+	timeout := int32(5)
+	entry := func(name string, op metav1.LabelSelectorOperator) admissionregistrationv1.ValidatingWebhook {
+		url := fmt.Sprintf("https://127.0.0.1:%d%s", webhookByName(name).port, webhook.Path)
+		return admissionregistrationv1.ValidatingWebhook{
+			Name:                    name + ".meshlint.io",
+			ClientConfig:            admissionregistrationv1.WebhookClientConfig{URL: &url, CABundle: caPEM},
+			Rules:                   rules,
+			FailurePolicy:           &ignore,
+			SideEffects:             &none,
+			TimeoutSeconds:          &timeout,
+			AdmissionReviewVersions: []string{"v1"},
+			NamespaceSelector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
+				{Key: modeLabel, Operator: op, Values: []string{modeEnforce}},
+			}},
+		}
+	}
+	vwc := &admissionregistrationv1.ValidatingWebhookConfiguration{
+		ObjectMeta: metav1.ObjectMeta{Name: "meshlint"},
+		Webhooks:   []admissionregistrationv1.ValidatingWebhook{entry("warn", metav1.LabelSelectorOpNotIn), entry("enforce", metav1.LabelSelectorOpIn)},
+	}
+	_, err = cs.AdmissionregistrationV1().ValidatingWebhookConfigurations().Create(context.Background(), vwc, metav1.CreateOptions{})
+	return err
+}
+
+// createNamespace creates a namespace, labelled for the enforce webhook when
+// enforce is set.
+func createNamespace(t *testing.T, name string, enforce bool) {
+	t.Helper()
+	cs, err := kubernetes.NewForConfig(restCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if enforce {
+		ns.Labels = map[string]string{modeLabel: modeEnforce}
+	}
+	if _, err := cs.CoreV1().Namespaces().Create(context.Background(), ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+}
+
+// writeServingCert writes tls.crt and tls.key for 127.0.0.1, signed by a
+// fresh CA, and returns the CA in PEM for the webhook configuration.
+func writeServingCert(dir string) ([]byte, error) {
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	caTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "meshlint-e2e-ca"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		return nil, err
+	}
+	ca, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		return nil, err
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "meshlint-webhook"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+		DNSNames:    []string{"localhost"},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		return nil, err
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tls.crt"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tls.key"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		return nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), nil
+}
