@@ -20,8 +20,8 @@ var ConflictingGatewayServers = &Check{
 	Doc: `Two Gateways that select the same workload (one's spec.selector is a subset of the other's, in
 any namespace) declare a server on the same port number with overlapping hosts, but the servers
 cannot share the port: Envoy has one listener per port on the gateway pod, and Istio, merging the
-Gateways in creation order, keeps one of the conflicting servers and drops the other. The dropped server's clients get 404 or a failed
-TLS handshake, and nothing in the Gateway's status says so.
+Gateways in creation order, keeps one of the conflicting servers and drops the other. The dropped
+server's clients get 404 or a failed TLS handshake, and nothing in the Gateway's status says so.
 
 Fires, on each Gateway of the pair, when the servers have the same port number (and the same bind
 address, when set) and overlapping hosts (the host part of ns/host, matched as Istio matches
@@ -34,7 +34,9 @@ hosts), and:
 
 Quiet when: the selectors pick different workloads (neither is a subset of the other); the port
 numbers or bind addresses differ; the hosts do not overlap; the settings are equal; both servers are
-plaintext HTTP (HTTP and HTTP2 share one HTTP listener and route by Host header); the servers serve
+plaintext HTTP with the same httpsRedirect (HTTP and HTTP2 share one listener and route by Host
+header), or with different httpsRedirect for different hosts (a redirect for shop.example.com next
+to a catch-all "*"); the servers serve
 TLS for different but overlapping hosts (*.example.com with one certificate and api.example.com with
 another: Envoy picks the most specific SNI match, so both take effect).
 
