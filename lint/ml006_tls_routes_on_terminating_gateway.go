@@ -1,7 +1,6 @@
 package lint
 
 import (
-	"fmt"
 	"strings"
 
 	networkingapi "istio.io/api/networking/v1alpha3"
@@ -25,7 +24,7 @@ Fires when the VirtualService has tls routes, is bound to at least one visible G
 "mesh" aside) with a server that accepts one of its hosts, and every such server that carries TLS
 terminates it. Server hosts are matched as Istio binds them: ns/host only for VirtualServices in ns,
 ./host for the Gateway's namespace, */host and a plain host for all; * and *.example.com match as
-wildcards. The finding is on spec.tls and names the first terminating server.
+wildcards. The finding is on spec.tls and names a host and the first terminating server.
 
 Quiet when: a PASSTHROUGH server matches one of the hosts, on any bound Gateway; the VirtualService has no tls routes; no bound Gateway is visible (gateway-not-found, ML013,
 reports that) or none of their servers accepts the hosts (host-not-in-gateway, ML014).
@@ -105,8 +104,17 @@ func runTLSRoutesOnTerminatingGateway(pass *Pass) {
 		return
 	}
 	s := first.Server
-	pass.Report("spec.tls", "tls routes never match: server %d of gateway %s terminates TLS (%s) for %s: requests get 404",
-		s.GetPort().GetNumber(), first.Ref, s.GetTls().GetMode(), serverHostList(s.GetHosts()))
+	host := ""
+	gwNS := first.Gateway.Namespace()
+	for _, h := range vs.Spec.GetHosts() {
+		forms := []string{strings.ToLower(h), ExpandHost(h, pass.Resource.Namespace(), pass.Mesh.DomainSuffix)}
+		if serverAccepts(s, gwNS, pass.Resource.Namespace(), forms) {
+			host = h
+			break
+		}
+	}
+	pass.Report("spec.tls", "tls routes for %q never match: server %d of gateway %s terminates TLS (%s), so requests get 404",
+		host, s.GetPort().GetNumber(), first.Ref, s.GetTls().GetMode())
 }
 
 type serverTLS int
@@ -138,17 +146,4 @@ func serverTLSKind(s *networkingapi.Server) serverTLS {
 		return serverTerminates
 	}
 	return serverTLSOther
-}
-
-// serverHostList quotes a server's hosts, at most two.
-func serverHostList(hosts []string) string {
-	switch len(hosts) {
-	case 0:
-		return "no host"
-	case 1:
-		return fmt.Sprintf("%q", hosts[0])
-	case 2:
-		return fmt.Sprintf("%q, %q", hosts[0], hosts[1])
-	}
-	return fmt.Sprintf("%q, %q and %d more", hosts[0], hosts[1], len(hosts)-2)
 }
