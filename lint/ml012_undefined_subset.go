@@ -76,6 +76,44 @@ spec:
 	Run:         runUndefinedSubset,
 }
 
+// VirtualServicesBySubsetHost files VirtualServices by the expanded hosts of
+// their destinations that name a subset. ML012 does not read it: it is for
+// front ends that re-lint what a change elsewhere affects (a DestinationRule
+// losing a subset breaks the VirtualServices routing to it, whatever their
+// own hosts are).
+var VirtualServicesBySubsetHost = HostTable("virtualservices-by-subset-host", KindVirtualService, func(r *Resource, m *Mesh) []string {
+	var out []string
+	add := func(d *networkingapi.Destination) {
+		if d.GetSubset() == "" || d.GetHost() == "" {
+			return
+		}
+		if h := ExpandHost(d.GetHost(), r.Namespace(), m.DomainSuffix); !slices.Contains(out, h) {
+			out = append(out, h)
+		}
+	}
+	spec := &r.VirtualService().Spec
+	for _, h := range spec.GetHttp() {
+		for _, rd := range h.GetRoute() {
+			add(rd.GetDestination())
+		}
+		add(h.GetMirror())
+		for _, m := range h.GetMirrors() {
+			add(m.GetDestination())
+		}
+	}
+	for _, t := range spec.GetTcp() {
+		for _, rd := range t.GetRoute() {
+			add(rd.GetDestination())
+		}
+	}
+	for _, t := range spec.GetTls() {
+		for _, rd := range t.GetRoute() {
+			add(rd.GetDestination())
+		}
+	}
+	return out
+})
+
 func runUndefinedSubset(pass *Pass) {
 	vs := pass.Resource.VirtualService()
 	if vs == nil {
