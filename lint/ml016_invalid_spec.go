@@ -59,7 +59,7 @@ func runInvalidSpec(pass *Pass) {
 		case mesh && unknown:
 			consequence = "istiod ignores it and the default applies"
 		case mesh:
-			consequence = "istiod discards the whole mesh config at its next restart and runs on defaults"
+			consequence = "istiod drops the whole mesh config at its next restart and uses defaults"
 		case unknown && !strings.ContainsAny(p.Path, ".["):
 			consequence = "the API server drops it and everything under it"
 		case unknown:
