@@ -37,9 +37,16 @@ routes have no effect, and without a tls route the gateway has nowhere to send
 the connection.
 
 Choices where the catalog is silent:
+  - Hosts, server hosts and sniHosts are compared both as written and expanded
+    (MatchingServers, shared with tls-routes-on-terminating-gateway and
+    host-not-in-gateway), so a one-dot host such as bookinfo.com matches a
+    server host bookinfo.com.
   - A tls route counts for a server when its match has no port or the server's
     port, and no gateways or that Gateway. sniHosts match the host when they
-    overlap it (*.example.com matches a.example.com), expanded like hosts.
+    overlap it (*.example.com matches a.example.com).
+  - A server passes TLS through when it has a tls block with mode PASSTHROUGH
+    and protocol HTTPS or TLS: PASSTHROUGH is the zero value of tls.mode, so
+    an HTTP server with only httpsRedirect is not one.
   - AUTO_PASSTHROUGH servers (east-west gateways, where VirtualServices are not
     consulted) are not treated as PASSTHROUGH.`,
 	Example: `apiVersion: networking.istio.io/v1
@@ -79,13 +86,17 @@ spec:
 	Run:         runHTTPRoutesOnPassthroughGateway,
 }
 
-// passthroughServer is a PASSTHROUGH server that accepts a host of the
-// VirtualService under check.
-type passthroughServer struct {
-	gwRef string
-	index int
-	port  uint32
-	hosts []string // the VirtualService's hosts it accepts (expanded)
+// vsHost is a VirtualService host as written and as expanded; gateway
+// server hosts and sniHosts are compared with both, as MatchingServers does
+// ("example.com" must match a server host "example.com").
+type vsHost struct{ raw, exp string }
+
+func (h vsHost) overlaps(other vsHost) bool {
+	return HostsOverlap(h.raw, other.raw) || HostsOverlap(h.exp, other.exp)
+}
+
+func newVSHost(h, ns, domainSuffix string) vsHost {
+	return vsHost{raw: strings.ToLower(strings.TrimSpace(h)), exp: ExpandHost(h, ns, domainSuffix)}
 }
 
 func runHTTPRoutesOnPassthroughGateway(pass *Pass) {
@@ -94,79 +105,65 @@ func runHTTPRoutesOnPassthroughGateway(pass *Pass) {
 	if len(vs.Spec.GetHttp()) == 0 {
 		return
 	}
-	var hosts []string
-	for _, h := range vs.Spec.GetHosts() {
-		hosts = append(hosts, ExpandHost(h, r.Namespace(), pass.Mesh.DomainSuffix))
+	servers := MatchingServers(pass.View, r)
+	if len(servers) == 0 {
+		return // no visible Gateway, or none accepts the hosts (ML013, ML014)
 	}
-	var pts []*passthroughServer
-	matching, others := 0, 0
-	for _, ref := range VirtualServiceGateways(r) {
-		if ref == "mesh" {
+	allPassthrough := true
+	for _, b := range servers {
+		allPassthrough = allPassthrough && isPassthroughServer(b.Server)
+	}
+	for _, b := range servers {
+		if !isPassthroughServer(b.Server) {
 			continue
 		}
-		ns, name := SplitRef(ref)
-		gwr := pass.View.Get(Key{Kind: KindGateway, Namespace: ns, Name: name})
-		if gwr == nil {
-			continue
-		}
-		for si, srv := range gwr.Gateway().Spec.GetServers() {
-			var accepted []string
-			for _, h := range hosts {
-				for _, sh := range srv.GetHosts() {
-					if ParseServerHost(sh, gwr.Namespace()).Accepts(r.Namespace(), h) {
-						accepted = append(accepted, h)
-						break
-					}
+		var accepted []vsHost
+		for _, h := range vs.Spec.GetHosts() {
+			vh := newVSHost(h, r.Namespace(), pass.Mesh.DomainSuffix)
+			for _, sh := range b.Server.GetHosts() {
+				p := ParseServerHost(sh, b.Gateway.Namespace())
+				if p.Accepts(r.Namespace(), vh.raw) || p.Accepts(r.Namespace(), vh.exp) {
+					accepted = append(accepted, vh)
+					break
 				}
 			}
-			if len(accepted) == 0 {
-				continue
-			}
-			matching++
-			if !isPassthroughServer(srv) {
-				others++
-				continue
-			}
-			pts = append(pts, &passthroughServer{gwRef: ref, index: si, port: srv.GetPort().GetNumber(), hosts: accepted})
 		}
-	}
-	if matching == 0 {
-		return
-	}
-	allPassthrough := others == 0
-	for _, pt := range pts {
+		if len(accepted) == 0 {
+			continue
+		}
+		port := b.Server.GetPort().GetNumber()
 		uncovered := ""
-		for _, h := range pt.hosts {
-			if !tlsRouteCovers(pass, pt, h) {
-				uncovered = h
+		for _, h := range accepted {
+			if !tlsRouteCovers(pass, b.Ref, port, h) {
+				uncovered = h.raw
 				break
 			}
 		}
 		switch {
 		case uncovered != "":
 			pass.Report("spec.http",
-				"http routes for %q never apply: server %d of gateway %s passes TLS through and no tls route matches it", uncovered, pt.port, pt.gwRef)
+				"http routes for %q never apply: server %d of gateway %s passes TLS through and no tls route matches it", uncovered, port, b.Ref)
 		case allPassthrough:
 			pass.Report("spec.http",
-				"http routes for %q never apply: server %d of gateway %s passes TLS through, and no bound server serves HTTP for it", pt.hosts[0], pt.port, pt.gwRef)
+				"http routes for %q never apply: server %d of gateway %s passes TLS through, and no bound server serves HTTP for it", accepted[0].raw, port, b.Ref)
 		}
 	}
 }
 
 // tlsRouteCovers reports whether a tls route of a VirtualService bound to the
-// server's Gateway matches host by SNI on that server.
-func tlsRouteCovers(pass *Pass, pt *passthroughServer, host string) bool {
-	for _, other := range pass.View.Lookup(VirtualServicesByGateway, pt.gwRef) {
+// Gateway gwRef matches host by SNI on the server's port.
+func tlsRouteCovers(pass *Pass, gwRef string, port uint32, host vsHost) bool {
+	for _, other := range pass.View.Lookup(VirtualServicesByGateway, gwRef) {
 		for _, tr := range other.VirtualService().Spec.GetTls() {
 			for _, m := range tr.GetMatch() {
-				if m.GetPort() != 0 && m.GetPort() != pt.port {
+				if m.GetPort() != 0 && m.GetPort() != port {
 					continue
 				}
-				if gws := m.GetGateways(); len(gws) > 0 && !refListed(gws, other.Namespace(), pt.gwRef) {
+				if gws := m.GetGateways(); len(gws) > 0 && !refListed(gws, other.Namespace(), gwRef) {
 					continue
 				}
 				for _, sni := range m.GetSniHosts() {
-					if HostsOverlap(ExpandHost(sni, other.Namespace(), pass.Mesh.DomainSuffix), host) {
+					if newVSHost(sni, other.Namespace(), pass.Mesh.DomainSuffix).overlaps(host) {
 						return true
 					}
 				}
