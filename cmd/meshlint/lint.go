@@ -219,7 +219,7 @@ func lintCluster(rn *lint.Runner, cfg *config.Config, f lintFlags, ns string, re
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	snap, err := cluster.List(ctx, restCfg, cluster.Options{Namespace: ns, Mesh: cfg.Mesh})
+	snap, err := listCluster(ctx, restCfg, cluster.Options{Namespace: ns, Mesh: cfg.Mesh})
 	if err != nil {
 		rep.Errors = append(rep.Errors, load.InputError{Message: fmt.Sprintf("reading the cluster at %s: %v", restCfg.Host, err)})
 		return nil
@@ -235,6 +235,9 @@ func lintCluster(rn *lint.Runner, cfg *config.Config, f lintFlags, ns string, re
 	log.V(1).Info("read cluster", "host", restCfg.Host, "resources", len(snap.All), "targets", len(snap.Targets))
 	return cluster.Lint(rn, cfg.Mesh, snap)
 }
+
+// listCluster reads a cluster; tests replace it with a fake client.
+var listCluster = cluster.List
 
 // loadConfig reads the config file named by -c, else the default file
 // when it exists, else returns the defaults.
