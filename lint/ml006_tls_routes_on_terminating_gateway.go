@@ -26,23 +26,23 @@ terminates it. Server hosts are matched as Istio binds them: ns/host only for Vi
 ./host for the Gateway's namespace, */host and a plain host for all; * and *.example.com match as
 wildcards. The finding is on spec.tls and names a host and the first terminating server.
 
-Quiet when: a PASSTHROUGH server matches one of the hosts, on any bound Gateway; the VirtualService has no tls routes; no bound Gateway is visible (gateway-not-found, ML013,
-reports that) or none of their servers accepts the hosts (host-not-in-gateway, ML014).
+Quiet when: a PASSTHROUGH server matches one of the hosts, on any bound Gateway; the
+VirtualService has no tls routes; no bound Gateway is visible (gateway-not-found, ML013, reports
+that) or none of their servers accepts the hosts (host-not-in-gateway, ML014).
 
 Choices where the catalog is silent:
 - Only servers that carry TLS (protocol HTTPS or TLS) count as matching servers for tls routes: a
   plain HTTP server next to the HTTPS one (port 80 with httpsRedirect is the usual pair) never sees
   tls routes either, so it neither fires nor silences the check.
-- A protocol TLS server with a terminating mode neither fires nor silences: it terminates and then
-  forwards with tcp routes, so its failure is not the 404 this check describes; it keeps the check
-  quiet rather than guessing.
+- A matching protocol TLS server with a terminating mode keeps the check quiet: it terminates and
+  then forwards with tcp routes, so its failure is not the 404 this check describes.
 - An HTTPS server without a tls block is invalid (the API server rejects it) and is treated like the
   TLS server above. A tls block without mode is PASSTHROUGH, the API's default.
 - AUTO_PASSTHROUGH (east-west gateways, which route on SNI without consulting VirtualServices) is not
   PASSTHROUGH, as in ML002, but it does not terminate either: a matching AUTO_PASSTHROUGH server
   keeps the check quiet.
-- The hosts of the VirtualService are taken together, as ML002 does: one passthrough server for any
-  of them keeps the check quiet.`,
+- The hosts of the VirtualService are taken together: one passthrough server for any of them keeps
+  the check quiet.`,
 	Example: `apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata:

@@ -16,7 +16,7 @@ var DoubleTLS = &Check{
 	Kinds:    []Kind{KindDestinationRule},
 	Reads:    []Kind{KindServiceEntry},
 	Tables:   []*Table{ServiceEntriesByHost},
-	Summary:  "A DestinationRule originates TLS to a port that a ServiceEntry declares HTTPS or TLS; the traffic is encrypted twice.",
+	Summary:  "A DestinationRule originates TLS to a port where the application already speaks TLS.",
 	Doc: `A DestinationRule originates TLS (tls.mode SIMPLE or MUTUAL) to a host and port that a
 ServiceEntry declares with protocol HTTPS or TLS. That protocol means the application itself already
 speaks TLS on the port, so the sidecar wraps the application's TLS in its own: the client sees

@@ -15,7 +15,7 @@ var SharedGatewayCertificate = &Check{
 	Severity: SeverityWarning,
 	Kinds:    []Kind{KindGateway},
 	Tables:   []*Table{GatewaysByCertificate},
-	Summary:  "Gateways on the same workload serve different hosts with the same certificate; browsers reusing HTTP/2 connections get 404.",
+	Summary:  "Gateways on the same workload serve different hosts with the same certificate.",
 	Doc: `Two or more Gateways that select the same gateway workload serve different hosts on HTTPS with
 the same certificate (the same credentialName, or the same serverCertificate path). Browsers reuse an
 HTTP/2 connection for every host the certificate covers when the hosts resolve to the same address:

@@ -14,7 +14,7 @@ var IngressBypassesSubsetRouting = &Check{
 	Severity: SeverityWarning,
 	Kinds:    []Kind{KindVirtualService},
 	Tables:   []*Table{VirtualServicesByHost},
-	Summary:  "A gateway VirtualService routes to a host without a subset while the mesh VirtualService for that host routes by subset; ingress traffic skips the version routing.",
+	Summary:  "A gateway VirtualService routes to a host without a subset while the mesh VirtualService for that host splits by subset.",
 	Doc: `A VirtualService bound only to gateways routes to host H without naming a subset, while a mesh
 VirtualService for H splits traffic by subset (v1/v2, canary weights). Requests through the gateway
 are routed by the gateway's VirtualService alone: they go straight to every endpoint of H, round
