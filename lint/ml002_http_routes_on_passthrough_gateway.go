@@ -47,6 +47,9 @@ Choices where the catalog is silent:
   - A server passes TLS through when it has a tls block with mode PASSTHROUGH
     and protocol HTTPS or TLS: PASSTHROUGH is the zero value of tls.mode, so
     an HTTP server with only httpsRedirect is not one.
+  - A passthrough server is skipped when every http route is scoped away from
+    it by match.port (another port, e.g. an 80 redirect) or match.gateways
+    (another Gateway): those routes do apply, on other servers.
   - AUTO_PASSTHROUGH servers (east-west gateways, where VirtualServices are not
     consulted) are not treated as PASSTHROUGH.`,
 	Example: `apiVersion: networking.istio.io/v1
@@ -132,6 +135,9 @@ func runHTTPRoutesOnPassthroughGateway(pass *Pass) {
 			continue
 		}
 		port := b.Server.GetPort().GetNumber()
+		if !httpRoutesReach(vs.Spec.GetHttp(), r.Namespace(), b.Ref, port) {
+			continue // every http route is scoped to other ports or gateways
+		}
 		uncovered := ""
 		for _, h := range accepted {
 			if !tlsRouteCovers(pass, b.Ref, port, h) {
@@ -148,6 +154,28 @@ func runHTTPRoutesOnPassthroughGateway(pass *Pass) {
 				"http routes for %q never apply: server %d of gateway %s passes TLS through, and no bound server serves HTTP for it", accepted[0].raw, port, b.Ref)
 		}
 	}
+}
+
+// httpRoutesReach reports whether any of the http routes, in a
+// VirtualService of namespace ns, can match traffic of the server on port of
+// the Gateway gwRef: a route without match, or with a match whose port and
+// gateways do not exclude that server.
+func httpRoutesReach(routes []*networkingapi.HTTPRoute, ns, gwRef string, port uint32) bool {
+	for _, rt := range routes {
+		if len(rt.GetMatch()) == 0 {
+			return true
+		}
+		for _, m := range rt.GetMatch() {
+			if m.GetPort() != 0 && m.GetPort() != port {
+				continue
+			}
+			if gws := m.GetGateways(); len(gws) > 0 && !refListed(gws, ns, gwRef) {
+				continue
+			}
+			return true
+		}
+	}
+	return false
 }
 
 // tlsRouteCovers reports whether a tls route of a VirtualService bound to the
