@@ -67,6 +67,46 @@ func joinPath(path, field string) string {
 	return path + "." + field
 }
 
+type entry struct{ key, value *yaml.Node }
+
+// entries returns the key/value pairs of a mapping node with YAML merge keys
+// (<<: *defaults) expanded as YAML defines them: keys of the mapping itself
+// win over merged ones, and earlier merged mappings over later ones.
+func entries(n *yaml.Node) []entry {
+	var own, merged []entry
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := deref(n.Content[i]), deref(n.Content[i+1])
+		if k.Tag != "!!merge" {
+			own = append(own, entry{k, v})
+			continue
+		}
+		sources := []*yaml.Node{v}
+		if v.Kind == yaml.SequenceNode {
+			sources = v.Content
+		}
+		for _, src := range sources {
+			if src = deref(src); src.Kind == yaml.MappingNode {
+				merged = append(merged, entries(src)...)
+			}
+		}
+	}
+	if len(merged) == 0 {
+		return own
+	}
+	seen := make(map[string]bool, len(own)+len(merged))
+	for _, e := range own {
+		seen[e.key.Value] = true
+	}
+	out := own
+	for _, e := range merged {
+		if !seen[e.key.Value] {
+			seen[e.key.Value] = true
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // message decodes a mapping node into m.
 func (d *protoDecoder) message(n *yaml.Node, m protoreflect.Message, path string) {
 	n = deref(n)
@@ -78,8 +118,8 @@ func (d *protoDecoder) message(n *yaml.Node, m protoreflect.Message, path string
 		return
 	}
 	fields := m.Descriptor().Fields()
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := deref(n.Content[i]), deref(n.Content[i+1])
+	for _, e := range entries(n) {
+		k, v := e.key, e.value
 		name := k.Value
 		fd := fields.ByJSONName(name)
 		if fd == nil {
@@ -285,8 +325,8 @@ func (d *protoDecoder) mapField(n *yaml.Node, m protoreflect.Message, fd protore
 	}
 	mp := m.Mutable(fd).Map()
 	kfd, vfd := fd.MapKey(), fd.MapValue()
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := deref(n.Content[i]), deref(n.Content[i+1])
+	for _, e := range entries(n) {
+		k, v := e.key, e.value
 		epath := joinPath(path, k.Value)
 		// Map keys are strings in JSON, whatever the key type: "8080" is
 		// a fine key of a map<uint32, ...>.
@@ -438,8 +478,8 @@ func toAny(n *yaml.Node) any {
 	switch n.Kind {
 	case yaml.MappingNode:
 		m := make(map[string]any, len(n.Content)/2)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			m[deref(n.Content[i]).Value] = toAny(n.Content[i+1])
+		for _, e := range entries(n) {
+			m[e.key.Value] = toAny(e.value)
 		}
 		return m
 	case yaml.SequenceNode:

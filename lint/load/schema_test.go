@@ -275,6 +275,34 @@ spec:
 			t.Errorf("consecutive5xxErrors = %d, want 7", got)
 		}
 	})
+	t.Run("YAML merge keys", func(t *testing.T) {
+		r := loadOne(t, "dr.yaml", `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: reviews
+spec:
+  host: reviews
+  trafficPolicy:
+    connectionPool:
+      tcp: &tcp
+        maxConnections: 100
+        connectTimeout: 1s
+  subsets:
+  - name: v1
+    trafficPolicy:
+      connectionPool:
+        tcp:
+          <<: *tcp
+          connectTimeout: 3s
+`)
+		if len(r.Problems) != 0 {
+			t.Fatalf("unexpected problems: %v", r.Problems)
+		}
+		tcp := r.DestinationRule().Spec.GetSubsets()[0].GetTrafficPolicy().GetConnectionPool().GetTcp()
+		if tcp.GetMaxConnections() != 100 || tcp.GetConnectTimeout().AsDuration() != 3*time.Second {
+			t.Errorf("merged tcp settings = %v, want maxConnections 100 from the anchor and connectTimeout 3s of its own", tcp)
+		}
+	})
 	t.Run("integer map keys", func(t *testing.T) {
 		r := loadOne(t, "pa.yaml", `apiVersion: security.istio.io/v1beta1
 kind: PeerAuthentication
