@@ -51,9 +51,9 @@ Choices where the catalog is silent:
     wildcard spanning namespaces (*.svc.cluster.local, *.local, *) uses the
     mesh-wide mode of the root namespace.
   - Inheritance follows Istio: a subset's trafficPolicy without tls inherits
-    the top-level tls, so with auto mTLS off it is reported only when there
-    is no top-level trafficPolicy (otherwise the top level carries the
-    finding); port-level settings never inherit. A traffic policy that holds
+    the top-level tls, so with auto mTLS off it is reported only when the top
+    level has no tls and does not carry the finding itself; port-level
+    settings never inherit. A traffic policy that holds
     nothing but portLevelSettings is not reported for its missing tls: the
     port levels say what each port does.
   - A host with a single dot whose last label is a public top-level domain
@@ -129,8 +129,12 @@ func runMissingIstioMutual(pass *Pass) {
 	}
 
 	top := dr.Spec.GetTrafficPolicy()
+	// A subset's policy without tls inherits the top-level tls; when that is
+	// missing too, the top level carries the finding if it applies to ports
+	// itself, else the subset does.
+	topMissing := top != nil && top.GetTls() == nil && setsMoreThanPortLevels(top)
 	if top != nil {
-		level("spec.trafficPolicy", top.GetTls(), setsMoreThanPortLevels(top))
+		level("spec.trafficPolicy", top.GetTls(), topMissing)
 		for j, pl := range top.GetPortLevelSettings() {
 			level(fmt.Sprintf("spec.trafficPolicy.portLevelSettings[%d]", j), pl.GetTls(), true)
 		}
@@ -141,7 +145,7 @@ func runMissingIstioMutual(pass *Pass) {
 			continue
 		}
 		base := fmt.Sprintf("spec.subsets[%d].trafficPolicy", i)
-		level(base, tp.GetTls(), top == nil && setsMoreThanPortLevels(tp))
+		level(base, tp.GetTls(), top.GetTls() == nil && !topMissing && setsMoreThanPortLevels(tp))
 		for j, pl := range tp.GetPortLevelSettings() {
 			level(fmt.Sprintf("%s.portLevelSettings[%d]", base, j), pl.GetTls(), true)
 		}
