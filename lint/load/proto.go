@@ -380,6 +380,10 @@ func (d *protoDecoder) scalar(n *yaml.Node, fd protoreflect.FieldDescriptor, pat
 		if n.Tag == "!!bool" {
 			return protoreflect.ValueOfBool(s == "true" || s == "True" || s == "TRUE"), true
 		}
+		// kubectl reads YAML 1.1, where a plain yes/no/on/off is a boolean.
+		if b, ok := yaml11Bools[s]; ok && n.Tag == "!!str" && n.Style == 0 {
+			return protoreflect.ValueOfBool(b), true
+		}
 	case protoreflect.EnumKind:
 		ed := fd.Enum()
 		if n.Tag == "!!int" {
@@ -426,6 +430,13 @@ func (d *protoDecoder) scalar(n *yaml.Node, fd protoreflect.FieldDescriptor, pat
 	}
 	d.mistyped(path, kindName(fd), n)
 	return protoreflect.Value{}, false
+}
+
+// yaml11Bools are the plain scalars YAML 1.1 (and so kubectl) reads as
+// booleans beyond true and false.
+var yaml11Bools = map[string]bool{
+	"y": true, "Y": true, "yes": true, "Yes": true, "YES": true, "on": true, "On": true, "ON": true,
+	"n": false, "N": false, "no": false, "No": false, "NO": false, "off": false, "Off": false, "OFF": false,
 }
 
 // intValue accepts YAML integers and, as protobuf JSON does for 64-bit

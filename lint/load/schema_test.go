@@ -139,7 +139,7 @@ spec:
 			},
 		},
 		{
-			name: "durations and booleans of the wrong form",
+			name: "durations and booleans of the wrong form (a quoted yes is a string)",
 			file: "vs.yaml",
 			text: `apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -257,6 +257,7 @@ spec:
           minimumRingSize: "1024"
     outlierDetection:
       consecutive5xxErrors: 7
+      splitExternalLocalOriginErrors: yes
 `)
 		if len(r.Problems) != 0 {
 			t.Fatalf("unexpected problems: %v", r.Problems)
@@ -273,6 +274,9 @@ spec:
 		}
 		if got := tp.GetOutlierDetection().GetConsecutive_5XxErrors().GetValue(); got != 7 {
 			t.Errorf("consecutive5xxErrors = %d, want 7", got)
+		}
+		if !tp.GetOutlierDetection().GetSplitExternalLocalOriginErrors() {
+			t.Errorf("splitExternalLocalOriginErrors: plain yes is true in YAML 1.1, as kubectl reads it")
 		}
 	})
 	t.Run("YAML merge keys", func(t *testing.T) {
