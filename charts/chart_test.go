@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"helm.sh/helm/v3/pkg/chartutil"
 	admissionv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -975,6 +976,53 @@ func TestNotes(t *testing.T) {
 	for _, want := range []string{"enforce mode", "failurePolicy Fail", "WARNING", "rollout status deployment/meshlint"} {
 		if !strings.Contains(r.Notes, want) {
 			t.Errorf("NOTES lack %q:\n%s", want, r.Notes)
+		}
+	}
+}
+
+// TestReadmeValuesTable keeps the README's values table and values.yaml in step: every value
+// is documented (itself or a parent), and every documented key exists.
+func TestReadmeValuesTable(t *testing.T) {
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var readme string
+	for _, f := range c.Files {
+		if f.Name == "README.md" {
+			readme = string(f.Data)
+		}
+	}
+	documented := map[string]bool{}
+	for _, line := range strings.Split(readme, "\n") {
+		if k, ok := strings.CutPrefix(line, "| `"); ok {
+			if k, _, ok := strings.Cut(k, "`"); ok {
+				documented[k] = true
+			}
+		}
+	}
+	var leaves []string
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		if m, ok := v.(map[string]any); ok && len(m) > 0 && !documented[prefix] {
+			for k, sub := range m {
+				walk(strings.TrimPrefix(prefix+"."+k, "."), sub)
+			}
+			return
+		}
+		leaves = append(leaves, prefix)
+	}
+	walk("", c.Values)
+	for _, leaf := range leaves {
+		if !documented[leaf] {
+			t.Errorf("value %s is not in the README's values table", leaf)
+		}
+	}
+	for k := range documented {
+		if _, err := chartutil.Values(c.Values).PathValue(k); err != nil {
+			if _, err := chartutil.Values(c.Values).Table(k); err != nil {
+				t.Errorf("README documents %s, which values.yaml does not have", k)
+			}
 		}
 	}
 }
