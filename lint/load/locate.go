@@ -98,7 +98,7 @@ type segment struct {
 // splitPath splits "spec.http[0].retries" into spec, http, [0], retries.
 func splitPath(path string) []segment {
 	var segs []segment
-	for _, part := range strings.Split(path, ".") {
+	for _, part := range splitDots(path) {
 		if part == "" {
 			continue
 		}
@@ -129,6 +129,27 @@ func splitPath(path string) []segment {
 		}
 	}
 	return segs
+}
+
+// splitDots splits a path at the dots outside brackets, so that a map key
+// such as labels[app.kubernetes.io/name] stays whole.
+func splitDots(path string) []string {
+	var parts []string
+	depth, start := 0, 0
+	for i := 0; i < len(path); i++ {
+		switch path[i] {
+		case '[':
+			depth++
+		case ']':
+			depth = max(depth-1, 0)
+		case '.':
+			if depth == 0 {
+				parts = append(parts, path[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(parts, path[start:])
 }
 
 // step descends one segment: it returns the child node and the node whose

@@ -328,6 +328,10 @@ func (d *protoDecoder) mapField(n *yaml.Node, m protoreflect.Message, fd protore
 	for _, e := range entries(n) {
 		k, v := e.key, e.value
 		epath := joinPath(path, k.Value)
+		if strings.ContainsAny(k.Value, ".[]") {
+			// app.kubernetes.io/name: the bracketed form Kubernetes uses.
+			epath = path + "[" + k.Value + "]"
+		}
 		// Map keys are strings in JSON, whatever the key type: "8080" is
 		// a fine key of a map<uint32, ...>.
 		tag := "!!str"
@@ -369,10 +373,13 @@ func (d *protoDecoder) scalar(n *yaml.Node, fd protoreflect.FieldDescriptor, pat
 	s := n.Value
 	switch fd.Kind() {
 	case protoreflect.StringKind:
-		if n.Tag != "!!str" {
+		switch n.Tag {
+		case "!!int", "!!float", "!!bool":
 			d.mistyped(path, "a string", n)
 			// Kubernetes would reject it; keep the text so checks still see it.
 		}
+		// Other tags (a !!timestamp such as 2024-01-01) reach the API server
+		// as JSON strings.
 		return protoreflect.ValueOfString(s), true
 	case protoreflect.BytesKind:
 		return protoreflect.ValueOfBytes([]byte(s)), true

@@ -176,6 +176,19 @@ spec:
 			},
 		},
 		{
+			name: "map keys with dots are bracketed and located",
+			file: "gw.yaml",
+			text: `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: public
+spec:
+  selector:
+    app.kubernetes.io/name: 1
+`,
+			want: []problem{{"spec.selector[app.kubernetes.io/name]", 7, 5, `spec.selector[app.kubernetes.io/name] must be a string, got number 1`}},
+		},
+		{
 			name: "EnvoyFilter under a version that does not serve it",
 			file: "ef.yaml",
 			text: `apiVersion: networking.istio.io/v1
@@ -305,6 +318,26 @@ spec:
 		tcp := r.DestinationRule().Spec.GetSubsets()[0].GetTrafficPolicy().GetConnectionPool().GetTcp()
 		if tcp.GetMaxConnections() != 100 || tcp.GetConnectTimeout().AsDuration() != 3*time.Second {
 			t.Errorf("merged tcp settings = %v, want maxConnections 100 from the anchor and connectTimeout 3s of its own", tcp)
+		}
+	})
+	t.Run("strings that YAML tags otherwise", func(t *testing.T) {
+		r := loadOne(t, "vs.yaml", `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: reviews
+spec:
+  hosts: [reviews]
+  http:
+  - match:
+    - headers:
+        x-release:
+          exact: 2024-01-01
+        x-count:
+          exact: 3
+`)
+		want := []lint.SchemaProblem{{Path: "spec.http[0].match[0].headers.x-count.exact", Message: "spec.http[0].match[0].headers.x-count.exact must be a string, got number 3"}}
+		if diff := cmp.Diff(want, r.Problems); diff != "" {
+			t.Errorf("problems differ (-want +got):\n%s", diff)
 		}
 	})
 	t.Run("integer map keys", func(t *testing.T) {
