@@ -209,6 +209,9 @@ func TestDefaults(t *testing.T) {
 		if !spread {
 			t.Errorf("no topology spread across nodes selecting the pods: %+v", pod.TopologySpreadConstraints)
 		}
+		if got := d.Spec.Template.Labels["sidecar.istio.io/inject"]; got != "false" {
+			t.Errorf("pod label sidecar.istio.io/inject = %q, want \"false\": a sidecar would break the API server's TLS to the webhook", got)
+		}
 		if ru := d.Spec.Strategy.RollingUpdate; ru == nil || ru.MaxUnavailable == nil || ru.MaxUnavailable.IntValue() != 0 {
 			t.Errorf("rolling update may take a pod down before its replacement is ready: %+v", ru)
 		}

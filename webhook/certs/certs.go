@@ -68,6 +68,9 @@ type Options struct {
 	// ServiceName is the Service in front of the webhook; the serving certificate is issued
 	// for <ServiceName>.<SecretNamespace>.svc.
 	ServiceName string
+	// ExtraDNSNames are added to the serving certificate, for clients that reach the webhook
+	// by another name (a test API server calling https://localhost:<port>).
+	ExtraDNSNames []string
 	// CertDir is where tls.crt and tls.key are written for the webhook server.
 	CertDir string
 	// CAName and CAOrganization name the generated CA.
@@ -92,6 +95,8 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 		"ValidatingWebhookConfiguration whose caBundle is kept in sync with the self-managed CA")
 	fs.StringVar(&o.ServiceName, "service-name", o.ServiceName,
 		"Service in front of the webhook; the certificate is issued for <service>.<namespace>.svc")
+	fs.StringSliceVar(&o.ExtraDNSNames, "cert-extra-dns-names", o.ExtraDNSNames,
+		"more DNS names for the generated serving certificate, besides <service>.<namespace>.svc")
 	fs.DurationVar(&o.ServerCertDuration, "cert-rotation-validity", o.ServerCertDuration,
 		"validity of generated serving certificates (0: one year)")
 	fs.DurationVar(&o.LookaheadInterval, "cert-rotation-lookahead", o.LookaheadInterval,
@@ -165,6 +170,7 @@ func Setup(mgr manager.Manager, opts Options) (ready chan struct{}, err error) {
 		CAName:                 opts.CAName,
 		CAOrganization:         opts.CAOrganization,
 		DNSName:                opts.DNSName(),
+		ExtraDNSNames:          opts.ExtraDNSNames,
 		IsReady:                ready,
 		Webhooks:               []rotator.WebhookInfo{{Name: opts.WebhookConfigName, Type: rotator.Validating}},
 		FieldOwner:             "meshlint",

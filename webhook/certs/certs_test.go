@@ -70,6 +70,7 @@ func TestOptionsFlagsAndComplete(t *testing.T) {
 		"--cert-rotation-namespace=meshlint",
 		"--webhook-config-name=meshlint",
 		"--service-name=meshlint-webhook",
+		"--cert-extra-dns-names=localhost,meshlint.test",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -86,6 +87,9 @@ func TestOptionsFlagsAndComplete(t *testing.T) {
 	}
 	if got, want := o.DNSName(), "meshlint-webhook.meshlint.svc"; got != want {
 		t.Errorf("DNSName() = %q, want %q", got, want)
+	}
+	if got := o.ExtraDNSNames; len(got) != 2 || got[0] != "localhost" {
+		t.Errorf("ExtraDNSNames = %q, want [localhost meshlint.test]", got)
 	}
 }
 
