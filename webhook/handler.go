@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -231,6 +232,9 @@ func (h *Handler) Synced() bool { return h.synced.Load() }
 func (h *Handler) Handle(ctx context.Context, req admission.Request) admission.Response {
 	start := time.Now()
 	log := logf.FromContext(ctx)
+	if req.UID == "" && req.Kind.Kind == "" && req.Operation == "" {
+		return admission.Errored(http.StatusBadRequest, errors.New("the AdmissionReview carries no request"))
+	}
 	kind, ok := admittedKind(req.Kind.Group, req.Kind.Kind)
 	if !ok || (req.Operation != admissionv1.Create && req.Operation != admissionv1.Update) {
 		return admission.Allowed("")
