@@ -63,12 +63,12 @@ func (d *docDecoder) object(n *yaml.Node, _ string) {
 			d.errorf(items, "items of %s must be a list, got %s", kind, nodeType(items))
 			return
 		}
-		for _, it := range items.Content {
+		for i, it := range items.Content {
 			it = deref(it)
 			if isNull(it) {
 				continue
 			}
-			sub := &docDecoder{loc: &locator{file: d.loc.file, offset: d.loc.offset}, opts: d.opts, res: d.res}
+			sub := &docDecoder{loc: &locator{file: d.loc.file, offset: d.loc.offset, data: d.loc.data, doc: d.loc.doc, item: i}, opts: d.opts, res: d.res}
 			sub.object(it, "")
 		}
 		return
@@ -79,7 +79,6 @@ func (d *docDecoder) object(n *yaml.Node, _ string) {
 		return
 	}
 	group, version := splitAPIVersion(apiVersion)
-	d.loc.root = n
 	switch {
 	case group == "networking.istio.io" && isVersion(version, "v1", "v1beta1", "v1alpha3"):
 		switch kind {
@@ -246,8 +245,7 @@ func (d *docDecoder) configMap(n *yaml.Node) {
 			pd.message(inner.Content[0], mc.Spec.ProtoReflect(), "data.mesh")
 		}
 		r.Problems = pd.problems
-		d.loc.mesh = &inner
-		d.loc.meshValue = meshNode
+		d.loc.isMesh = true
 	}
 	d.res.resources = append(d.res.resources, r)
 }

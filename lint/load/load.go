@@ -270,8 +270,13 @@ func shiftLine(msg string, off int) (string, int) {
 
 func decodeChunk(c chunk, opts Options) chunkResult {
 	var res chunkResult
+	if root, ok := fastParse(c.data); ok {
+		d := &docDecoder{loc: &locator{file: c.file, offset: c.line, data: c.data, item: -1}, opts: opts, res: &res}
+		d.object(root, "")
+		return res
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(c.data))
-	for {
+	for i := 0; ; i++ {
 		var doc yaml.Node
 		err := dec.Decode(&doc)
 		if err == io.EOF {
@@ -285,7 +290,6 @@ func decodeChunk(c chunk, opts Options) chunkResult {
 			res.errors = append(res.errors, InputError{File: c.file, Line: line, Message: "invalid YAML: " + stripLinePrefix(msg)})
 			break
 		}
-		loc := &locator{file: c.file, offset: c.line}
 		root := deref(&doc)
 		if root.Kind == yaml.DocumentNode {
 			if len(root.Content) == 0 {
@@ -296,7 +300,7 @@ func decodeChunk(c chunk, opts Options) chunkResult {
 		if isNull(root) {
 			continue
 		}
-		d := &docDecoder{loc: loc, opts: opts, res: &res}
+		d := &docDecoder{loc: &locator{file: c.file, offset: c.line, data: c.data, doc: i, item: -1}, opts: opts, res: &res}
 		d.object(root, "")
 	}
 	return res

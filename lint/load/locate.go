@@ -1,23 +1,74 @@
 package load
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/meshlint/meshlint/lint"
 )
 
-// locator maps field paths of one resource to positions in its file.
+// locator maps field paths of one resource to positions in its file. It
+// keeps the document's text, not its node tree: positions are wanted only
+// for the few resources with findings, and holding the trees of a large
+// input would cost several times its size in memory. The document is parsed
+// again the first time a position is asked for.
 type locator struct {
 	file   string
-	offset int // lines before the document in the file
-	root   *yaml.Node
+	offset int    // lines before the document in the file
+	data   []byte // the chunk of the file the document is in
+	doc    int    // which document of the chunk
+	item   int    // index in the items of a List, or -1
+	isMesh bool   // a mesh ConfigMap: data.mesh paths point into its text
+
+	once sync.Once
+	root *yaml.Node
 	// mesh is the parsed data.mesh text of a mesh ConfigMap, whose
 	// positions are relative to meshValue.
 	mesh      *yaml.Node
 	meshValue *yaml.Node
+}
+
+// resolve parses the document again and finds the resource's node.
+func (l *locator) resolve() {
+	var root *yaml.Node
+	if n, ok := fastParse(l.data); ok && l.doc == 0 {
+		root = n
+	} else {
+		dec := yaml.NewDecoder(bytes.NewReader(l.data))
+		for i := 0; i <= l.doc; i++ {
+			var doc yaml.Node
+			if err := dec.Decode(&doc); err != nil {
+				return
+			}
+			root = deref(&doc)
+		}
+		if root != nil && root.Kind == yaml.DocumentNode {
+			if len(root.Content) == 0 {
+				return
+			}
+			root = deref(root.Content[0])
+		}
+	}
+	if l.item >= 0 {
+		items := field(root, "items")
+		if items == nil || items.Kind != yaml.SequenceNode || l.item >= len(items.Content) {
+			return
+		}
+		root = deref(items.Content[l.item])
+	}
+	l.root = root
+	if l.isMesh {
+		if v := field(field(root, "data"), "mesh"); v != nil && v.Kind == yaml.ScalarNode {
+			var inner yaml.Node
+			if yaml.Unmarshal([]byte(v.Value), &inner) == nil {
+				l.mesh, l.meshValue = &inner, v
+			}
+		}
+	}
 }
 
 // Locate implements lint.Locator: it walks the path
@@ -26,6 +77,7 @@ type locator struct {
 // element for a list index.
 func (l *locator) Locate(path string) lint.Position {
 	pos := lint.Position{File: l.file}
+	l.once.Do(l.resolve)
 	if l.root == nil {
 		return pos
 	}
