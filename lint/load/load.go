@@ -300,10 +300,43 @@ func decodeChunk(c chunk, opts Options) chunkResult {
 		if isNull(root) {
 			continue
 		}
+		if expandedSize(root, maxExpandedNodes) > maxExpandedNodes {
+			res.errors = append(res.errors, InputError{File: c.file, Line: root.Line + c.line,
+				Message: fmt.Sprintf("document expands YAML aliases to more than %d nodes; not decoded", maxExpandedNodes)})
+			continue
+		}
 		d := &docDecoder{loc: &locator{file: c.file, offset: c.line, data: c.data, doc: i, item: -1}, opts: opts, res: &res}
 		d.object(root, "")
 	}
 	return res
+}
+
+// maxExpandedNodes bounds the size of a document with its aliases expanded,
+// so that a "billion laughs" document (aliases of aliases) cannot make the
+// decoder, which follows aliases, run for ever. Real manifests are far
+// below it.
+const maxExpandedNodes = 200_000
+
+// expandedSize counts the nodes of n with aliases followed, stopping once
+// the count passes limit.
+func expandedSize(n *yaml.Node, limit int) int {
+	count := 0
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if count > limit || n == nil {
+			return
+		}
+		count++
+		if n.Kind == yaml.AliasNode {
+			walk(n.Alias)
+			return
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(n)
+	return count
 }
 
 // stripLinePrefix turns "line 7: mapping values are not allowed in this

@@ -1,0 +1,76 @@
+package load
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// FuzzLoad feeds arbitrary bytes to the loader: it must never panic, every
+// resource it returns must be identified, and every position it reports
+// must lie inside the input.
+func FuzzLoad(f *testing.F) {
+	seeds, _ := filepath.Glob("../../examples/*.yaml")
+	for _, s := range seeds {
+		data, _ := os.ReadFile(s)
+		f.Add(data)
+	}
+	for _, c := range fastCases {
+		f.Add([]byte(c))
+	}
+	f.Add([]byte(`{"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"x"},"spec":{"hosts":["a"],"http":[{"retries":{"attempts":"x"}}]}}`))
+	f.Add([]byte("apiVersion: v1\nkind: List\nitems:\n- apiVersion: networking.istio.io/v1\n  kind: Gateway\n  metadata: {name: g}\n  spec: {servers: [{port: {number: 443}}]}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		lines := bytes.Count(data, []byte("\n")) + 1
+		resources, errs := Bytes("fuzz.yaml", data, Options{})
+		for _, r := range resources {
+			if r.Name() == "" || r.Namespace() == "" {
+				t.Fatalf("resource without identity: %v", r)
+			}
+			for _, path := range []string{"", "spec", "spec.http[0].retries", "metadata.name"} {
+				pos := r.Locate(path)
+				if pos.File != "fuzz.yaml" || pos.Line < 1 || pos.Line > lines || pos.Column < 1 {
+					t.Fatalf("%v: position %+v of %q outside the %d-line input", r, pos, path, lines)
+				}
+			}
+			for _, p := range r.Problems {
+				if p.Message == "" {
+					t.Fatalf("%v: empty schema problem %+v", r, p)
+				}
+			}
+		}
+		for _, e := range errs {
+			if e.Line < 0 || e.Line > lines || e.Message == "" {
+				t.Fatalf("input error %+v outside the %d-line input", e, lines)
+			}
+		}
+	})
+}
+
+// TestAliasBomb: a document whose aliases expand exponentially is refused
+// with an input error instead of hanging the loader (or the webhook).
+func TestAliasBomb(t *testing.T) {
+	doc := "apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata: {name: x}\nspec:\n  configPatches:\n  - patch:\n      value:\n        a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+	prev := "a"
+	for _, l := range []string{"b", "c", "d", "e", "f", "g", "h", "i"} {
+		doc += "        " + l + ": &" + l + " [" + strings.Repeat("*"+prev+", ", 9) + "*" + prev + "]\n"
+		prev = l
+	}
+	done := make(chan struct{})
+	var errs []InputError
+	go func() {
+		_, errs = Bytes("bomb.yaml", []byte(doc), Options{})
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("loader still decoding an alias bomb after 20s")
+	}
+	if len(errs) != 1 || !strings.Contains(errs[0].Message, "aliases") || errs[0].Line != 1 {
+		t.Fatalf("want one input error about aliases at line 1, got %+v", errs)
+	}
+}
