@@ -1,0 +1,60 @@
+# meshlint's build and test entry points. `make test` is what CI runs
+# (.ci/run) and what the README tells a newcomer to type.
+
+SHELL := /bin/bash
+GO    ?= go
+
+# kube-apiserver and etcd for the e2e suite, built once from the Go module
+# proxy (test/k8s pins the versions) into this git-ignored folder.
+K8S_BIN := $(CURDIR)/.cache/bin
+export KUBEBUILDER_ASSETS := $(K8S_BIN)
+
+# How long each fuzz target runs in `make test`; raise it for a longer hunt
+# (make fuzz FUZZTIME=10m).
+FUZZTIME ?= 10s
+
+.PHONY: test unit e2e fuzz vet bench binaries build examples clean
+
+test: binaries vet unit fuzz
+
+binaries: $(K8S_BIN)/kube-apiserver $(K8S_BIN)/etcd
+
+$(K8S_BIN)/kube-apiserver: test/k8s/go.mod test/k8s/go.sum
+	@echo "building kube-apiserver into $(K8S_BIN) (once; several minutes on a fresh machine)"
+	cd test/k8s && CGO_ENABLED=0 $(GO) build -o $@ k8s.io/kubernetes/cmd/kube-apiserver
+
+$(K8S_BIN)/etcd: test/k8s/go.mod test/k8s/go.sum test/k8s/etcd/main.go
+	@echo "building etcd into $(K8S_BIN)"
+	cd test/k8s && CGO_ENABLED=0 $(GO) build -o $@ ./etcd
+
+vet:
+	$(GO) vet ./...
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+
+# Every package, the e2e suite against a real kube-apiserver and etcd included.
+unit: binaries
+	$(GO) test -count=1 -timeout 30m ./...
+
+e2e: binaries
+	$(GO) test -count=1 -timeout 30m -v ./test/e2e/
+
+# Short coverage-guided runs of the fuzz targets (their seed corpora also
+# run as ordinary tests in `unit`).
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./lint/load
+	$(GO) test -run '^$$' -fuzz '^FuzzFastParse$$' -fuzztime $(FUZZTIME) ./lint/load
+	$(GO) test -run '^$$' -fuzz '^FuzzHandler$$' -fuzztime $(FUZZTIME) ./webhook
+
+bench:
+	$(GO) test -run '^$$' -bench 'Lint(1k|10k|100k)$$' -benchmem -count 3 ./lint
+	$(GO) test -run '^$$' -bench . -benchmem ./webhook
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/meshlint ./cmd/meshlint
+
+examples:
+	$(GO) run ./cmd/meshlint examples/ || [ $$? -eq 1 ]
+
+clean:
+	rm -rf .cache bin
