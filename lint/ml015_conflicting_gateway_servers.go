@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,8 +42,10 @@ TLS for different but overlapping hosts (*.example.com with one certificate and 
 another: Envoy picks the most specific SNI match, so both take effect).
 
 Choices where the catalog is silent: servers of one and the same Gateway are not compared with each
-other; identical duplicate servers in two Gateways are not reported (nothing differs). Candidates are
-found through a table keyed by port and host, never by comparing every pair of Gateways.`,
+other; identical duplicate servers in two Gateways are not reported (nothing differs); a server that
+conflicts with several Gateways gets one finding, naming the first and counting the others.
+Candidates come from a table keyed by port, protocol kind, host and a hash of the TLS settings, so a
+Gateway is compared only with servers that differ from it, never with every Gateway on the workload.`,
 	Example: `apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata:
@@ -85,10 +88,16 @@ spec:
 	Run:         runConflictingGatewayServers,
 }
 
-// GatewayServersByPortHost files Gateways by "<port>|<host key>" for each
-// server host (namespace part dropped), with host keys as a HostTable files
-// them, plus "<port>|~" for every port: a lookup finds the Gateways with a
-// server on a port whose host overlaps a given one.
+// GatewayServersByPortHost files Gateways by their servers, so that a
+// lookup returns only the Gateways whose servers may conflict with a given
+// one, never every Gateway on a port. For a server on port P, of protocol
+// class C (see serverProtocolClass), with host H (namespace part dropped),
+// the keys are:
+//
+//	P|C|<host key>   for each key a HostTable files H under: overlap lookups
+//	P|C|~            every server of class C on P: lookups for host "*"
+//	P|C|=H|<fp key>  the exact host, with keys that tell the server's
+//	                 settings apart (see fingerprintKeys)
 var GatewayServersByPortHost = &Table{Name: "gateway-servers-by-port-host", Kind: KindGateway, Keys: func(r *Resource, m *Mesh) []string {
 	var keys []string
 	add := func(k string) {
@@ -97,33 +106,57 @@ var GatewayServersByPortHost = &Table{Name: "gateway-servers-by-port-host", Kind
 		}
 	}
 	for _, s := range r.Gateway().Spec.GetServers() {
-		port := strconv.FormatUint(uint64(s.GetPort().GetNumber()), 10) + "|"
-		add(port + "~")
+		prefix := serverKeyPrefix(s.GetPort().GetNumber(), serverProtocolClass(s.GetPort().GetProtocol()))
+		add(prefix + "~")
 		for _, h := range s.GetHosts() {
-			for _, k := range hostFileKeys(ParseServerHost(h, r.Namespace()).Host) {
-				add(port + k)
+			host := ParseServerHost(h, r.Namespace()).Host
+			for _, k := range hostFileKeys(host) {
+				add(prefix + k)
+			}
+			for _, k := range fingerprintKeys(s, false) {
+				add(prefix + "=" + host + "|" + k)
 			}
 		}
 	}
 	return keys
 }}
 
-// lookupGatewayServers returns the Gateways with a server on port whose
-// host overlaps host.
-func lookupGatewayServers(v View, port uint32, host string) []*Resource {
-	prefix := strconv.FormatUint(uint64(port), 10) + "|"
-	if host == "*" {
-		return v.Lookup(GatewayServersByPortHost, prefix+"~")
-	}
+func serverKeyPrefix(port uint32, class string) string {
+	return strconv.FormatUint(uint64(port), 10) + "|" + class + "|"
+}
+
+// conflictCandidates returns the Gateways that may hold a server conflicting
+// with server s (host host): servers of another protocol class with an
+// overlapping host, and servers of the same class with the same host and
+// other settings.
+func conflictCandidates(v View, s *networkingapi.Server, host string) []*Resource {
+	port, class := s.GetPort().GetNumber(), serverProtocolClass(s.GetPort().GetProtocol())
 	var out []*Resource
 	seen := map[Key]bool{}
-	for _, k := range hostLookupKeys(host) {
-		for _, r := range v.Lookup(GatewayServersByPortHost, prefix+k) {
+	add := func(rs []*Resource) {
+		for _, r := range rs {
 			if !seen[r.Key()] {
 				seen[r.Key()] = true
 				out = append(out, r)
 			}
 		}
+	}
+	for _, other := range []string{"http", "tls", "tcp"} {
+		if other == class {
+			continue
+		}
+		prefix := serverKeyPrefix(port, other)
+		if host == "*" {
+			add(v.Lookup(GatewayServersByPortHost, prefix+"~"))
+			continue
+		}
+		for _, k := range hostLookupKeys(host) {
+			add(v.Lookup(GatewayServersByPortHost, prefix+k))
+		}
+	}
+	prefix := serverKeyPrefix(port, class) + "=" + host + "|"
+	for _, k := range fingerprintKeys(s, true) {
+		add(v.Lookup(GatewayServersByPortHost, prefix+k))
 	}
 	sortResources(out)
 	return out
@@ -138,44 +171,59 @@ func runConflictingGatewayServers(pass *Pass) {
 	selector := gw.Spec.GetSelector()
 	for i, s := range gw.Spec.GetServers() {
 		port := s.GetPort().GetNumber()
-		reported := map[Key]bool{}
+		// One finding per server, naming the first conflicting Gateway and
+		// counting the others: a server at odds with a thousand Gateways is
+		// one thing to fix.
+		type conflict struct {
+			other    *Resource
+			server   *networkingapi.Server
+			host, oh string
+			field    string
+		}
+		var first *conflict
+		others := map[Key]bool{}
 		for _, h := range s.GetHosts() {
 			host := ParseServerHost(h, pass.Resource.Namespace()).Host
-			for _, other := range lookupGatewayServers(pass.View, port, host) {
+			for _, other := range conflictCandidates(pass.View, s, host) {
 				ok := other.Key()
-				if ok == self || reported[ok] || other.Gateway() == nil {
+				if ok == self || others[ok] || other.Gateway() == nil {
 					continue
 				}
 				if !SameWorkload(selector, other.Gateway().Spec.GetSelector()) {
 					continue
 				}
+			servers:
 				for _, os := range other.Gateway().Spec.GetServers() {
 					if os.GetPort().GetNumber() != port || os.GetBind() != s.GetBind() {
 						continue
 					}
-					conflict, field := false, ""
-					var oh string
 					for _, h2 := range os.GetHosts() {
-						oh = ParseServerHost(h2, other.Namespace()).Host
-						if conflict, field = serversConflict(s, os, host, oh); conflict {
-							break
+						oh := ParseServerHost(h2, other.Namespace()).Host
+						if found, field := serversConflict(s, os, host, oh); found {
+							others[ok] = true
+							if first == nil {
+								first = &conflict{other, os, host, oh, field}
+							}
+							break servers
 						}
 					}
-					if !conflict {
-						continue
-					}
-					reported[ok] = true
-					here, there := serverDifference(s, os)
-					if oh != host {
-						there += fmt.Sprintf(" for %q", oh)
-					}
-					pass.Report(fmt.Sprintf("spec.servers[%d].%s", i, field),
-						"port %d host %q: %s here, %s in gateway %s/%s; only one takes effect (404 or TLS errors)",
-						port, host, here, there, other.Namespace(), other.Name())
-					break
 				}
 			}
 		}
+		if first == nil {
+			continue
+		}
+		here, there := serverDifference(s, first.server)
+		if first.oh != first.host {
+			there += fmt.Sprintf(" for %q", first.oh)
+		}
+		more := ""
+		if n := len(others) - 1; n > 0 {
+			more = fmt.Sprintf(" and %d more", n)
+		}
+		pass.Report(fmt.Sprintf("spec.servers[%d].%s", i, first.field),
+			"port %d host %q: %s here, %s in gateway %s/%s%s; only one takes effect (404 or TLS errors)",
+			port, first.host, here, there, first.other.Namespace(), first.other.Name(), more)
 	}
 }
 
@@ -294,4 +342,54 @@ func serverDifference(a, b *networkingapi.Server) (string, string) {
 		}
 	}
 	return field, "different " + field
+}
+
+// fingerprintBits is how many bits of a TLS server's settings fingerprint
+// are filed: two different settings go unnoticed only when their hashes agree
+// on all of them (one chance in a million).
+const fingerprintBits = 20
+
+// fingerprintKeys returns the keys that tell a server's settings apart from
+// those of other servers of its class with the same host: for plaintext HTTP
+// the redirect, for TLS one key per bit of a hash of the settings, for TCP
+// none. With opposite, it returns the keys of the servers whose settings
+// differ: the other redirect, or the opposite of each bit. A Gateway that
+// shares its host and settings with thousands of others is thus compared
+// with none of them.
+func fingerprintKeys(s *networkingapi.Server, opposite bool) []string {
+	switch serverProtocolClass(s.GetPort().GetProtocol()) {
+	case "http":
+		if s.GetTls().GetHttpsRedirect() != opposite {
+			return []string{"redirect"}
+		}
+		return []string{"plain"}
+	case "tls":
+		h := fnv.New32a()
+		h.Write([]byte(serverFingerprint(s)))
+		sum := h.Sum32()
+		keys := make([]string, fingerprintBits)
+		for i := range keys {
+			bit := "0"
+			if (sum>>i&1 == 1) != opposite {
+				bit = "1"
+			}
+			keys[i] = strconv.Itoa(i) + ":" + bit
+		}
+		return keys
+	}
+	return nil
+}
+
+// serverFingerprint sums up the settings that decide whether two TLS servers
+// with the same host conflict: the protocol and the TLS settings.
+func serverFingerprint(s *networkingapi.Server) string {
+	t := s.GetTls()
+	return strings.Join([]string{
+		strings.ToUpper(s.GetPort().GetProtocol()), t.GetMode().String(), t.GetCredentialName(),
+		strings.Join(t.GetCredentialNames(), ","), t.GetServerCertificate(), t.GetPrivateKey(),
+		t.GetCaCertificates(), t.GetCaCrl(), t.GetCaCertCredentialName(), strconv.Itoa(len(t.GetTlsCertificates())),
+		strings.Join(t.GetSubjectAltNames(), ","), strings.Join(t.GetVerifyCertificateSpki(), ","),
+		strings.Join(t.GetVerifyCertificateHash(), ","), t.GetMinProtocolVersion().String(),
+		t.GetMaxProtocolVersion().String(), strings.Join(t.GetCipherSuites(), ","),
+	}, "\x00")
 }
