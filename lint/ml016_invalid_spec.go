@@ -30,6 +30,9 @@ Choices where the catalog is silent:
   type makes istiod discard the whole mesh config at its next restart and run on the defaults.
 - Field names are matched by their JSON name or protobuf name, as Istio's own decoder does.
 - 32-bit integers written as strings ("8080") are wrong types: the CRD schema requires numbers.
+- YAML is read as kubectl reads it: a plain yes/no/on/off is a boolean, a date in a string field is
+  a string, and merge keys (<<: *defaults) are expanded.
+- Fields newer than the Istio API meshlint was built with are reported as unknown.
 - Kubernetes Services are decoded by the Kubernetes schema and not checked here.`,
 	Example: `apiVersion: networking.istio.io/v1
 kind: VirtualService
