@@ -37,6 +37,16 @@ func kindList(c *lint.Check) string {
 	return strings.Join(ks, ", ")
 }
 
+// shortKinds is the kinds column of the text catalog: a check that reads
+// many kinds would push the summary off the screen, so past three the rest
+// are counted (`meshlint explain` and -o json list them all).
+func shortKinds(c *lint.Check) string {
+	if len(c.Kinds) <= 3 {
+		return kindList(c)
+	}
+	return fmt.Sprintf("%s, %s and %d more", c.Kinds[0], c.Kinds[1], len(c.Kinds)-2)
+}
+
 func optionType(t lint.OptionType) string {
 	switch t {
 	case lint.OptionBool:
@@ -51,7 +61,7 @@ func catalogText(w io.Writer, checks []*lint.Check) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNAME\tSEVERITY\tKINDS\tSUMMARY")
 	for _, c := range checks {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.ID, c.Name, c.Severity, kindList(c), c.Summary)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.ID, c.Name, c.Severity, shortKinds(c), c.Summary)
 	}
 	return tw.Flush()
 }
