@@ -136,3 +136,19 @@ func TestDocs(t *testing.T) {
 		}
 	})
 }
+
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}, {"lint", "--help"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			r := runCLI(t, "", args...)
+			for _, want := range []string{"meshlint checks", "--fail-on", "--enable limits the run", "--min-severity hides findings", "Exit status"} {
+				if !strings.Contains(r.stdout, want) {
+					t.Errorf("help lacks %q", want)
+				}
+			}
+			if r.code != 0 || r.stderr != "" {
+				t.Errorf("status %d, stderr %q", r.code, r.stderr)
+			}
+		})
+	}
+}

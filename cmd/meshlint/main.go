@@ -51,7 +51,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		case "webhook":
 			return runWebhook(args[1:], stdout, stderr)
 		case "help":
-			fmt.Fprint(stdout, usage)
+			fmt.Fprint(stdout, lintUsage())
 			return exitOK
 		}
 	}
@@ -85,6 +85,9 @@ lowest severity of a shown finding that makes the exit status 1.
 Cluster mode: --cluster reads every namespace so that references across namespaces resolve;
 -n NS reports only on NS, -A (the default) on all. Outside cluster mode, -n is the namespace of
 resources that have none.
+
+Paths: a path spelled like a command (checks, explain, lint, version, webhook, help) is read
+as that command; write ./checks to lint a directory of that name.
 
 Exit status: 0 no finding at or above --fail-on; 1 at least one; 2 meshlint could not do the
 whole job (bad flag, unreadable path, unparseable YAML, bad config). Whatever could be linted is
