@@ -452,6 +452,11 @@ func decode(req admission.Request, kind lint.Kind, mesh lint.Mesh) (*lint.Resour
 		return nil, errors.New("the request carries no object")
 	}
 	name := fmt.Sprintf("%s %s/%s", req.Kind.Kind, req.Namespace, req.Name)
+	// Block-style YAML takes the loader's fast path; JSON it cannot rewrite
+	// goes to the loader as it came.
+	if y, err := blockYAML(raw); err == nil {
+		raw = y
+	}
 	rs, errs := load.Bytes(name, raw, load.Options{DefaultNamespace: req.Namespace, Mesh: mesh})
 	for _, r := range rs {
 		if r.Kind == kind {

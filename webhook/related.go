@@ -7,23 +7,81 @@ import (
 	"github.com/meshlint/meshlint/lint"
 )
 
-// gatewaysBySelectorLabel files Gateways by each "key=value" of their
-// selector ("" for an empty selector), so that the Gateways selecting the
-// same workload as a changed one are found without listing every Gateway.
+// maxSubsetLabels bounds the selectors whose label subsets are filed:
+// 2^8 keys at most. Gateways with larger selectors are filed under
+// bigSelectorKey and always considered.
+const maxSubsetLabels = 8
+
+const bigSelectorKey = "big"
+
+// gatewaysBySelectorLabel files Gateways so that those selecting the same
+// workload as a changed one (one selector a subset of the other) are found
+// by exact lookups rather than by listing every Gateway: under
+// "=<selector>" for the whole selector, and under "⊇<labels>" for each
+// non-empty subset of its labels (labels sorted, "k=v" joined by commas).
 var gatewaysBySelectorLabel = &lint.Table{
-	Name: "webhook-gateways-by-selector-label",
+	Name: "webhook-gateways-by-selector",
 	Kind: lint.KindGateway,
 	Keys: func(r *lint.Resource, _ *lint.Mesh) []string {
-		sel := r.Gateway().Spec.GetSelector()
-		if len(sel) == 0 {
-			return []string{""}
+		pairs := selectorPairs(r.Gateway().Spec.GetSelector())
+		keys := []string{"=" + strings.Join(pairs, ",")}
+		if len(pairs) > maxSubsetLabels {
+			return append(keys, bigSelectorKey)
 		}
-		keys := make([]string, 0, len(sel))
-		for k, v := range sel {
-			keys = append(keys, k+"="+v)
+		for _, sub := range subsets(pairs) {
+			if len(sub) > 0 {
+				keys = append(keys, "⊇"+strings.Join(sub, ","))
+			}
 		}
 		return keys
 	},
+}
+
+func selectorPairs(sel map[string]string) []string {
+	pairs := make([]string, 0, len(sel))
+	for k, v := range sel {
+		pairs = append(pairs, k+"="+v)
+	}
+	slices.Sort(pairs)
+	return pairs
+}
+
+// subsets returns every subset of pairs (the empty one included), each in
+// the order of pairs.
+func subsets(pairs []string) [][]string {
+	out := make([][]string, 0, 1<<len(pairs))
+	for mask := 0; mask < 1<<len(pairs); mask++ {
+		var sub []string
+		for i, p := range pairs {
+			if mask&(1<<i) != 0 {
+				sub = append(sub, p)
+			}
+		}
+		out = append(out, sub)
+	}
+	return out
+}
+
+// sameWorkloadGateways returns the Gateways whose selector is a subset or a
+// superset of sel.
+func sameWorkloadGateways(v lint.View, sel map[string]string) []*lint.Resource {
+	pairs := selectorPairs(sel)
+	if len(pairs) == 0 || len(pairs) > maxSubsetLabels {
+		// An empty selector picks every gateway workload.
+		return v.List(lint.KindGateway)
+	}
+	cands := v.Lookup(gatewaysBySelectorLabel, "⊇"+strings.Join(pairs, ","))
+	for _, sub := range subsets(pairs) {
+		cands = append(cands, v.Lookup(gatewaysBySelectorLabel, "="+strings.Join(sub, ","))...)
+	}
+	cands = append(cands, v.Lookup(gatewaysBySelectorLabel, bigSelectorKey)...)
+	out := cands[:0]
+	for _, g := range cands {
+		if lint.SameWorkload(sel, g.Gateway().Spec.GetSelector()) {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 // relatedResources returns the resources whose findings a change to r (as
@@ -44,19 +102,7 @@ func relatedResources(v lint.View, r *lint.Resource) map[lint.Key]*lint.Resource
 		// VirtualServices bound to it (ML002, ML006, ML014, ML013 on delete).
 		add(v.Lookup(lint.VirtualServicesByGateway, r.Namespace()+"/"+r.Name()))
 		// Gateways on the same workload (ML008, ML015).
-		sel := r.Gateway().Spec.GetSelector()
-		cands := v.Lookup(gatewaysBySelectorLabel, "")
-		for k, val := range sel {
-			cands = append(cands, v.Lookup(gatewaysBySelectorLabel, k+"="+val)...)
-		}
-		if len(sel) == 0 {
-			cands = v.List(lint.KindGateway)
-		}
-		for _, g := range cands {
-			if lint.SameWorkload(sel, g.Gateway().Spec.GetSelector()) {
-				out[g.Key()] = g
-			}
-		}
+		add(sameWorkloadGateways(v, r.Gateway().Spec.GetSelector()))
 	case lint.KindVirtualService:
 		vs := r.VirtualService()
 		// VirtualServices for the same hosts (ML009: a mesh VirtualService's
