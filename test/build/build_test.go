@@ -6,6 +6,7 @@ package build
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"debug/elf"
 	"os"
 	"os/exec"
@@ -15,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // repoRoot is the module root, where the Dockerfile's build context starts.
@@ -243,11 +245,22 @@ func TestStaticVersionStampedBinary(t *testing.T) {
 	bin := filepath.Join(out, "meshlint")
 	argv[i+1] = bin
 
-	cmd := exec.Command(argv[0], argv[1:]...)
+	// A cold build of the whole binary takes minutes on a small machine; stop it before the
+	// test binary's deadline so the failure says why (run with -timeout 30m in CI).
+	ctx := t.Context()
+	if deadline, ok := t.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-30*time.Second))
+		defer cancel()
+	}
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), env...)
 	t.Logf("%s %s", strings.Join(env, " "), strings.Join(argv, " "))
 	if b, err := cmd.CombinedOutput(); err != nil {
+		if ctx.Err() != nil {
+			t.Fatalf("go build did not finish before the test deadline; run this test with a longer -timeout (30m on a cold cache): %v", err)
+		}
 		t.Fatalf("go build: %v\n%s", err, b)
 	}
 

@@ -32,6 +32,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/open-policy-agent/cert-controller/pkg/rotator"
@@ -152,6 +153,8 @@ func podNamespace() string {
 	return ""
 }
 
+var setups atomic.Int64
+
 // Setup adds the certificate rotator and the Secret-to-directory sync to mgr. The returned
 // channel is closed once a valid serving pair is in CertDir and the CA is in the webhook
 // configuration's caBundle; add the webhook server to the manager only then.
@@ -164,6 +167,12 @@ func Setup(mgr manager.Manager, opts Options) (ready chan struct{}, err error) {
 	}
 	ready = make(chan struct{})
 	key := types.NamespacedName{Namespace: opts.SecretNamespace, Name: opts.SecretName}
+	// controller-runtime refuses a second controller of the same name in one process, which a
+	// test starting the webhook twice would hit.
+	controllerName := "cert-rotator"
+	if n := setups.Add(1); n > 1 {
+		controllerName = fmt.Sprintf("cert-rotator-%d", n)
+	}
 	err = rotator.AddRotator(narrowedManager{mgr, narrowedConfig(mgr.GetConfig(), opts)}, &rotator.CertRotator{
 		SecretKey:              key,
 		CertDir:                opts.CertDir,
@@ -183,6 +192,7 @@ func Setup(mgr manager.Manager, opts Options) (ready chan struct{}, err error) {
 		CertName:               CertName,
 		KeyName:                KeyName,
 		EnableReadinessCheck:   true,
+		ControllerName:         controllerName,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("adding certificate rotator: %w", err)
