@@ -1029,3 +1029,23 @@ func TestReadmeValuesTable(t *testing.T) {
 		}
 	}
 }
+
+func TestPointAt(t *testing.T) {
+	objs, err := Render(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vwc, err := WebhookConfiguration(objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := vwc.Webhooks[0].Rules
+	PointAt(vwc, "https://localhost:9443/", []byte("CA"))
+	cc := vwc.Webhooks[0].ClientConfig
+	if cc.Service != nil || deref(cc.URL) != "https://localhost:9443/validate" || string(cc.CABundle) != "CA" {
+		t.Errorf("clientConfig = %+v, want url https://localhost:9443/validate with the CA", cc)
+	}
+	if diff := cmp.Diff(rules, vwc.Webhooks[0].Rules); diff != "" {
+		t.Errorf("PointAt changed the rules:\n%s", diff)
+	}
+}

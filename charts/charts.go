@@ -18,7 +18,9 @@ import (
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/engine"
 	"helm.sh/helm/v3/pkg/releaseutil"
+	admissionv1 "k8s.io/api/admissionregistration/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 )
 
@@ -193,4 +195,36 @@ func OfKind(objs []*unstructured.Unstructured, kind string) []*unstructured.Unst
 		}
 	}
 	return out
+}
+
+// WebhookConfiguration returns the rendered ValidatingWebhookConfiguration, typed, failing on
+// fields the API type does not have.
+func WebhookConfiguration(objs []*unstructured.Unstructured) (*admissionv1.ValidatingWebhookConfiguration, error) {
+	vwcs := OfKind(objs, "ValidatingWebhookConfiguration")
+	if len(vwcs) != 1 {
+		return nil, fmt.Errorf("the chart rendered %d ValidatingWebhookConfigurations, want 1", len(vwcs))
+	}
+	var vwc admissionv1.ValidatingWebhookConfiguration
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(vwcs[0].Object, &vwc, true); err != nil {
+		return nil, fmt.Errorf("decoding ValidatingWebhookConfiguration %q: %w", vwcs[0].GetName(), err)
+	}
+	return &vwc, nil
+}
+
+// PointAt sends every webhook of vwc to url (https://host:port, the path /validate is kept
+// from the chart) instead of the chart's Service, trusting caBundle; a nil caBundle leaves it
+// to the self-managed rotator to inject. Everything else (rules, selectors, failure policy,
+// timeout) stays as users install it.
+func PointAt(vwc *admissionv1.ValidatingWebhookConfiguration, url string, caBundle []byte) {
+	for i := range vwc.Webhooks {
+		cc := &vwc.Webhooks[i].ClientConfig
+		path := "/validate"
+		if cc.Service != nil && cc.Service.Path != nil {
+			path = *cc.Service.Path
+		}
+		u := strings.TrimSuffix(url, "/") + path
+		cc.URL = &u
+		cc.Service = nil
+		cc.CABundle = caBundle
+	}
 }
