@@ -6,6 +6,7 @@ import (
 
 	"google.golang.org/protobuf/reflect/protoreflect"
 	networkingapi "istio.io/api/networking/v1alpha3"
+	corev1 "k8s.io/api/core/v1"
 )
 
 // MissingIstioMutual is ML001 missing-istio-mutual: a DestinationRule for
@@ -18,8 +19,8 @@ var MissingIstioMutual = &Check{
 	Name:     "missing-istio-mutual",
 	Severity: SeverityError,
 	Kinds:    []Kind{KindDestinationRule},
-	Reads:    []Kind{KindPeerAuthentication, KindServiceEntry},
-	Tables:   append([]*Table{ServiceEntriesByHost}, MTLSTables...),
+	Reads:    []Kind{KindPeerAuthentication, KindServiceEntry, KindService},
+	Tables:   append([]*Table{ServiceEntriesByHost, ServicesByHost}, MTLSTables...),
 	Summary:  "A DestinationRule for an in-mesh host sends plaintext or its own TLS where the server requires mutual TLS.",
 	Doc: `Looks at every traffic-policy level of the DestinationRule: spec.trafficPolicy,
 spec.trafficPolicy.portLevelSettings[*], spec.subsets[*].trafficPolicy and
@@ -36,8 +37,8 @@ When no mTLS mode is known at all, an explicit DISABLE, SIMPLE or MUTUAL is a
 warning saying it breaks under STRICT mTLS.
 
 Quiet when the host is not in the mesh (a ServiceEntry that is not
-MESH_INTERNAL declares it, or it is an external name such as
-*.googleapis.com); when the mode is ISTIO_MUTUAL; when auto mTLS is on and tls
+MESH_INTERNAL declares it, it is an external name such as *.googleapis.com, or
+it is an ExternalName Service); when the mode is ISTIO_MUTUAL; when auto mTLS is on and tls
 is absent; when the effective mode is PERMISSIVE or DISABLE.
 
 Why: the client sidecar sends plaintext or its own TLS, the server sidecar
@@ -56,6 +57,10 @@ Choices where the catalog is silent:
     settings never inherit. A traffic policy that holds
     nothing but portLevelSettings is not reported for its missing tls: the
     port levels say what each port does.
+  - An ExternalName Service (type: ExternalName) is a DNS alias for a host
+    outside the mesh: no sidecar answers it and no PeerAuthentication applies,
+    so a rule for it (often DISABLE, to keep a mesh-wide "*.local"
+    ISTIO_MUTUAL rule away from a managed database) is not reported.
   - A host with a single dot whose last label is a public top-level domain
     (httpbin.org, example.com) is an external name, not name.namespace: the
     mesh's own TLS-origination examples use such hosts.`,
@@ -93,6 +98,9 @@ func runMissingIstioMutual(pass *Pass) {
 	host := ExpandHost(written, r.Namespace(), pass.Mesh.DomainSuffix)
 	ns, inMesh := mtlsServerNamespace(pass.View, pass.Mesh, written, host)
 	if !inMesh {
+		return
+	}
+	if externalNameService(pass.View, host) {
 		return
 	}
 	if ns == "" {
@@ -150,6 +158,20 @@ func runMissingIstioMutual(pass *Pass) {
 			level(fmt.Sprintf("%s.portLevelSettings[%d]", base, j), pl.GetTls(), true)
 		}
 	}
+}
+
+// externalNameService reports whether an expanded host is the name of a
+// visible ExternalName Service: an alias for a host outside the mesh.
+func externalNameService(v View, host string) bool {
+	if strings.HasPrefix(host, "*") {
+		return false
+	}
+	for _, r := range v.Lookup(ServicesByHost, host) {
+		if svc := r.Service(); svc != nil && svc.Spec.Type == corev1.ServiceTypeExternalName {
+			return true
+		}
+	}
+	return false
 }
 
 // setsMoreThanPortLevels reports whether a traffic policy sets a field other

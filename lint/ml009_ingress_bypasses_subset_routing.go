@@ -25,8 +25,8 @@ requests").
 Fires on each route destination (spec.http[i].route[j].destination, and the same in spec.tcp and
 spec.tls) of a VirtualService whose spec.gateways is non-empty and does not include mesh, when the
 destination names no subset and a VirtualService bound to mesh (no gateways field, or mesh listed)
-has a host that covers H and routes some destination to a subset. The message names the first such
-mesh VirtualService and its subsets. This works offline, from the manifests alone.
+has a host that covers H and routes some destination of H to a subset. The message names the first
+such mesh VirtualService and its subsets of H. This works offline, from the manifests alone.
 
 Quiet when: the destination names a subset; the VirtualService is also bound to mesh (a combined
 VirtualService, the mesh docs' second fix); no mesh VirtualService for H uses subsets (or none is
@@ -34,8 +34,10 @@ visible).
 
 Choices where the catalog is silent: H is the destination host expanded as Istio does for short
 names (reviews in the VirtualService's namespace); a mesh VirtualService for *.prod.svc.cluster.local
-covers reviews.prod.svc.cluster.local; a subset anywhere in the mesh VirtualService's http, tcp or tls
-routes counts as subset routing; exportTo is not evaluated.`,
+covers reviews.prod.svc.cluster.local; a subset of H anywhere in the mesh VirtualService's http, tcp
+or tls routes counts as subset routing, while subsets of other hosts do not (a mesh VirtualService
+that sends H to the egress gateway's subset, with a gateway VirtualService that sends it on to H, is
+the usual egress setup, not version routing); exportTo is not evaluated.`,
 	Example: `apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata:
@@ -115,11 +117,16 @@ func runIngressBypassesSubsetRouting(pass *Pass) {
 			if r.Key() == pass.Resource.Key() || !slices.Contains(VirtualServiceGateways(r), "mesh") || !vsHostCovers(r, host, suffix) {
 				continue
 			}
+			// Only subsets of H itself: a mesh VirtualService that sends H to
+			// another host's subset (the egress gateway's, in the usual
+			// two-VirtualService egress setup) does not split H by version.
 			var subsets []string
 			routeDestinations(&r.VirtualService().Spec, func(_ string, d *networkingapi.Destination) {
-				if s := d.GetSubset(); s != "" && !slices.Contains(subsets, s) {
-					subsets = append(subsets, s)
+				s := d.GetSubset()
+				if s == "" || slices.Contains(subsets, s) || ExpandHost(d.GetHost(), r.Namespace(), suffix) != host {
+					return
 				}
+				subsets = append(subsets, s)
 			})
 			if len(subsets) > 0 {
 				found = &meshRouting{r, subsets}
