@@ -27,7 +27,8 @@ terminates it. Server hosts are matched as Istio binds them: ns/host only for Vi
 wildcards. The finding is on spec.tls and names a host and the first terminating server.
 
 Quiet when: a PASSTHROUGH server matches one of the hosts, on any bound Gateway; the
-VirtualService has no tls routes; no bound Gateway is visible (gateway-not-found, ML013, reports
+VirtualService has no tls routes; every tls route is scoped away from the terminating servers by
+match.gateways (mesh only, for in-mesh clients) or match.port (another port); no bound Gateway is visible (gateway-not-found, ML013, reports
 that) or none of their servers accepts the hosts (host-not-in-gateway, ML014).
 
 Choices where the catalog is silent:
@@ -95,6 +96,9 @@ func runTLSRoutesOnTerminatingGateway(pass *Pass) {
 		case serverPassthrough, serverTLSOther:
 			return
 		case serverTerminates:
+			if !tlsRoutesReach(vs.Spec.GetTls(), pass.Resource.Namespace(), bs.Ref, bs.Server.GetPort().GetNumber()) {
+				continue // every tls route is scoped to other gateways (mesh) or ports
+			}
 			if first == nil {
 				first = &bs
 			}
@@ -115,6 +119,28 @@ func runTLSRoutesOnTerminatingGateway(pass *Pass) {
 	}
 	pass.Report("spec.tls", "tls routes for %q never match: server %d of gateway %s terminates TLS (%s), so requests get 404",
 		host, s.GetPort().GetNumber(), first.Ref, s.GetTls().GetMode())
+}
+
+// tlsRoutesReach reports whether any of the tls routes, in a VirtualService
+// of namespace ns, can match traffic of the server on port of the Gateway
+// gwRef: a route without match, or with a match whose port and gateways do
+// not exclude that server (as httpRoutesReach does for http routes).
+func tlsRoutesReach(routes []*networkingapi.TLSRoute, ns, gwRef string, port uint32) bool {
+	for _, rt := range routes {
+		if len(rt.GetMatch()) == 0 {
+			return true
+		}
+		for _, m := range rt.GetMatch() {
+			if m.GetPort() != 0 && m.GetPort() != port {
+				continue
+			}
+			if gws := m.GetGateways(); len(gws) > 0 && !refListed(gws, ns, gwRef) {
+				continue
+			}
+			return true
+		}
+	}
+	return false
 }
 
 type serverTLS int
