@@ -51,7 +51,11 @@ Choices where the catalog is silent:
     it by match.port (another port, e.g. an 80 redirect) or match.gateways
     (another Gateway): those routes do apply, on other servers.
   - AUTO_PASSTHROUGH servers (east-west gateways, where VirtualServices are not
-    consulted) are not treated as PASSTHROUGH.`,
+    consulted) are not treated as PASSTHROUGH.
+  - A passthrough server does not receive a host when a bound server on the same
+    port of the same gateway workload terminates TLS for it with a more specific
+    server host (portal.example.net next to a catch-all "*" or *.example.net):
+    Envoy picks the filter chain with the most specific SNI match.`,
 	Example: `apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata:
@@ -123,13 +127,11 @@ func runHTTPRoutesOnPassthroughGateway(pass *Pass) {
 		var accepted []vsHost
 		for _, h := range vs.Spec.GetHosts() {
 			vh := newVSHost(h, r.Namespace(), pass.Mesh.DomainSuffix)
-			for _, sh := range b.Server.GetHosts() {
-				p := ParseServerHost(sh, b.Gateway.Namespace())
-				if p.Accepts(r.Namespace(), vh.raw) || p.Accepts(r.Namespace(), vh.exp) {
-					accepted = append(accepted, vh)
-					break
-				}
+			pt := serverHostFor(b.Server, b.Gateway.Namespace(), r.Namespace(), vh)
+			if pt == "" || terminatedMoreSpecifically(servers, b, r.Namespace(), vh, pt) {
+				continue
 			}
+			accepted = append(accepted, vh)
 		}
 		if len(accepted) == 0 {
 			continue
@@ -154,6 +156,45 @@ func runHTTPRoutesOnPassthroughGateway(pass *Pass) {
 				"http routes for %q never apply: server %d of gateway %s passes TLS through, and no bound server serves HTTP for it", accepted[0].raw, port, b.Ref)
 		}
 	}
+}
+
+// serverHostFor returns the most specific host part of server s, in a
+// Gateway of namespace gwNS, that accepts the VirtualService host h of a
+// VirtualService in vsNS, or "" when none does.
+func serverHostFor(s *networkingapi.Server, gwNS, vsNS string, h vsHost) string {
+	best := ""
+	for _, sh := range s.GetHosts() {
+		p := ParseServerHost(sh, gwNS)
+		if !p.Accepts(vsNS, h.raw) && !p.Accepts(vsNS, h.exp) {
+			continue
+		}
+		if best == "" || subsetHostMoreSpecific(p.Host, best) {
+			best = p.Host
+		}
+	}
+	return best
+}
+
+// terminatedMoreSpecifically reports whether another of the bound servers,
+// on the same port of the same gateway workload as the passthrough server
+// pt, terminates TLS for all of host h with a server host more specific than
+// ptHost. Envoy picks the filter chain with the most specific SNI match, so
+// that host's connections are decrypted and never reach the passthrough
+// server.
+func terminatedMoreSpecifically(servers []BoundServer, pt BoundServer, vsNS string, h vsHost, ptHost string) bool {
+	port := pt.Server.GetPort().GetNumber()
+	sel := pt.Gateway.Gateway().Spec.GetSelector()
+	for _, o := range servers {
+		if o.Server.GetPort().GetNumber() != port || serverTLSKind(o.Server) != serverTerminates ||
+			!SameWorkload(sel, o.Gateway.Gateway().Spec.GetSelector()) {
+			continue
+		}
+		oh := serverHostFor(o.Server, o.Gateway.Namespace(), vsNS, h)
+		if oh != "" && (HostCovers(oh, h.raw) || HostCovers(oh, h.exp)) && subsetHostMoreSpecific(oh, ptHost) {
+			return true
+		}
+	}
+	return false
 }
 
 // httpRoutesReach reports whether any of the http routes, in a
