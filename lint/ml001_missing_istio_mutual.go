@@ -38,7 +38,7 @@ warning saying it breaks under STRICT mTLS.
 
 Quiet when the host is not in the mesh (a ServiceEntry that is not
 MESH_INTERNAL declares it, it is an external name such as *.googleapis.com, or
-it is an ExternalName Service); when the mode is ISTIO_MUTUAL; when auto mTLS is on and tls
+it is an ExternalName Service, or the API server's kubernetes.default); when the mode is ISTIO_MUTUAL; when auto mTLS is on and tls
 is absent; when the effective mode is PERMISSIVE or DISABLE.
 
 Why: the client sidecar sends plaintext or its own TLS, the server sidecar
@@ -61,6 +61,9 @@ Choices where the catalog is silent:
     outside the mesh: no sidecar answers it and no PeerAuthentication applies,
     so a rule for it (often DISABLE, to keep a mesh-wide "*.local"
     ISTIO_MUTUAL rule away from a managed database) is not reported.
+  - kubernetes.default is the Kubernetes API server, which never runs a sidecar.
+    Meshes with a mesh-wide "*.local" ISTIO_MUTUAL rule need a DISABLE rule for
+    it (the mesh's mTLS migration docs call it api-server); it is not reported.
   - A host with a single dot whose last label is a public top-level domain
     (httpbin.org, example.com) is an external name, not name.namespace: the
     mesh's own TLS-origination examples use such hosts.`,
@@ -100,8 +103,8 @@ func runMissingIstioMutual(pass *Pass) {
 	if !inMesh {
 		return
 	}
-	if externalNameService(pass.View, host) {
-		return
+	if externalNameService(pass.View, host) || host == ServiceHost("kubernetes", "default", pass.Mesh.DomainSuffix) {
+		return // outside the mesh: an alias for an external host, or the API server
 	}
 	if ns == "" {
 		ns = pass.Mesh.RootNamespace
