@@ -14,8 +14,8 @@ var DoubleTLS = &Check{
 	Name:     "double-tls",
 	Severity: SeverityError,
 	Kinds:    []Kind{KindDestinationRule},
-	Reads:    []Kind{KindServiceEntry},
-	Tables:   []*Table{ServiceEntriesByHost},
+	Reads:    []Kind{KindServiceEntry, KindVirtualService},
+	Tables:   []*Table{ServiceEntriesByHost, VirtualServicesByHTTPDestination},
 	Summary:  "A DestinationRule originates TLS to a port where the application already speaks TLS.",
 	Doc: `A DestinationRule originates TLS (tls.mode SIMPLE or MUTUAL) to a host and port that a
 ServiceEntry declares with protocol HTTPS or TLS. That protocol means the application itself already
@@ -31,7 +31,11 @@ that sets nothing inherits the DestinationRule's policy, which is reported once,
 The finding points at the tls.mode that applies, and lists every affected port.
 
 Quiet when: the ServiceEntry declares HTTP for that port (the application sends plaintext and the
-sidecar originates TLS: the correct setup); the mode is DISABLE or ISTIO_MUTUAL; a port-level
+sidecar originates TLS: the correct setup); an http route of a VirtualService sends requests to that
+host and port (spec.http[*].route[*].destination with port.number set): the proxy forwards them as
+plaintext HTTP, so the origination is what they need (the mesh's TLS origination through an egress
+gateway, where sidecars send http:// to the gateway and its http route goes on to port 443); the
+mode is DISABLE or ISTIO_MUTUAL; a port-level
 setting for the port overrides the top-level mode (with DISABLE, or without tls); no ServiceEntry
 for the host is visible.
 
@@ -89,6 +93,9 @@ func runDoubleTLS(pass *Pass) {
 			}
 		}
 	}
+	ports = slices.DeleteFunc(ports, func(p tlsPort) bool {
+		return httpRouteSendsPlaintext(pass, host, p)
+	})
 	if len(ports) == 0 {
 		return
 	}
@@ -140,6 +147,50 @@ func runDoubleTLS(pass *Pass) {
 		pass.Report(path, "mode %s encrypts again what ServiceEntry %s/%s declares %s on %s %s: requests fail with \"wrong version number\"",
 			h.mode, first.se.Namespace(), first.se.Name(), strings.Join(protos, "/"), portWord, strings.Join(nums, ", "))
 	}
+}
+
+// VirtualServicesByHTTPDestination files VirtualServices by the expanded
+// hosts of their http route destinations.
+var VirtualServicesByHTTPDestination = HostTable("virtualservices-by-http-destination", KindVirtualService, func(r *Resource, m *Mesh) []string {
+	var out []string
+	for _, h := range r.VirtualService().Spec.GetHttp() {
+		for _, rd := range h.GetRoute() {
+			if d := rd.GetDestination().GetHost(); d != "" {
+				if e := ExpandHost(d, r.Namespace(), m.DomainSuffix); !slices.Contains(out, e) {
+					out = append(out, e)
+				}
+			}
+		}
+	}
+	return out
+})
+
+// httpRouteSendsPlaintext reports whether an http route of some
+// VirtualService sends requests to port p of a host that both the
+// DestinationRule host drHost and p's ServiceEntry cover: the proxy forwards
+// them as plaintext HTTP, so originating TLS on that port is right.
+func httpRouteSendsPlaintext(pass *Pass, drHost string, p tlsPort) bool {
+	suffix := pass.Mesh.DomainSuffix
+	for _, r := range LookupHost(pass.View, VirtualServicesByHTTPDestination, drHost) {
+		for _, h := range r.VirtualService().Spec.GetHttp() {
+			for _, rd := range h.GetRoute() {
+				d := rd.GetDestination()
+				if d.GetPort().GetNumber() != p.number {
+					continue
+				}
+				dest := ExpandHost(d.GetHost(), r.Namespace(), suffix)
+				if !HostCovers(drHost, dest) {
+					continue
+				}
+				for _, seh := range p.se.ServiceEntry().Spec.GetHosts() {
+					if HostCovers(ExpandHost(seh, p.se.Namespace(), suffix), dest) {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
 }
 
 // policyTLSForPort returns the path of the tls.mode that a traffic policy
