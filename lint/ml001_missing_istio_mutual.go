@@ -37,9 +37,10 @@ When no mTLS mode is known at all, an explicit DISABLE, SIMPLE or MUTUAL is a
 warning saying it breaks under STRICT mTLS.
 
 Quiet when the host is not in the mesh (a ServiceEntry that is not
-MESH_INTERNAL declares it, it is an external name such as *.googleapis.com, or
-it is an ExternalName Service, or the API server's kubernetes.default); when the mode is ISTIO_MUTUAL; when auto mTLS is on and tls
-is absent; when the effective mode is PERMISSIVE or DISABLE.
+MESH_INTERNAL declares it, it is an external name such as *.googleapis.com, it
+is an ExternalName Service, or it is the API server's kubernetes.default); when
+the mode is ISTIO_MUTUAL; when auto mTLS is on and tls is absent; when the
+effective mode is PERMISSIVE or DISABLE.
 
 Why: the client sidecar sends plaintext or its own TLS, the server sidecar
 expects Istio mTLS and resets the connection (503 UC) or fails the handshake

@@ -28,8 +28,9 @@ wildcards. The finding is on spec.tls and names a host and the first terminating
 
 Quiet when: a PASSTHROUGH server matches one of the hosts, on any bound Gateway; the
 VirtualService has no tls routes; every tls route is scoped away from the terminating servers by
-match.gateways (mesh only, for in-mesh clients) or match.port (another port); no bound Gateway is visible (gateway-not-found, ML013, reports
-that) or none of their servers accepts the hosts (host-not-in-gateway, ML014).
+match.gateways (mesh only, for in-mesh clients) or match.port (another port); no bound Gateway is
+visible (gateway-not-found, ML013, reports that) or none of their servers accepts the hosts
+(host-not-in-gateway, ML014).
 
 Choices where the catalog is silent:
 - Only servers that carry TLS (protocol HTTPS or TLS) count as matching servers for tls routes: a

@@ -35,9 +35,8 @@ sidecar originates TLS: the correct setup); an http route of a VirtualService se
 host and port (spec.http[*].route[*].destination with port.number set): the proxy forwards them as
 plaintext HTTP, so the origination is what they need (the mesh's TLS origination through an egress
 gateway, where sidecars send http:// to the gateway and its http route goes on to port 443); the
-mode is DISABLE or ISTIO_MUTUAL; a port-level
-setting for the port overrides the top-level mode (with DISABLE, or without tls); no ServiceEntry
-for the host is visible.
+mode is DISABLE or ISTIO_MUTUAL; a port-level setting for the port overrides the top-level mode
+(with DISABLE, or without tls); no ServiceEntry for the host is visible.
 
 Choices where the catalog is silent: hosts match as Istio matches them, wildcards included
 (a DestinationRule for *.example.com covers a ServiceEntry for api.example.com); the ServiceEntry
