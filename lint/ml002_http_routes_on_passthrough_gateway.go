@@ -24,7 +24,9 @@ Gateway with tls.mode: PASSTHROUGH accepts one of the VirtualService's hosts
 (server host namespaces included), and no tls route of any VirtualService bound
 to that Gateway has sniHosts matching that host. Also fires, whatever tls routes
 exist, when every server of the bound Gateways that accepts one of the
-VirtualService's hosts is PASSTHROUGH: the http routes then apply nowhere.
+VirtualService's hosts is PASSTHROUGH: the http routes then apply nowhere (unless
+the VirtualService is also bound to mesh and an http route reaches the sidecars,
+see below).
 
 Quiet when the same VirtualService, or another one bound to the same Gateway,
 has a tls route whose sniHosts match the host (and some server of the bound
@@ -52,6 +54,12 @@ Choices where the catalog is silent:
     (another Gateway): those routes do apply, on other servers.
   - AUTO_PASSTHROUGH servers (east-west gateways, where VirtualServices are not
     consulted) are not treated as PASSTHROUGH.
+  - A VirtualService also bound to mesh whose http routes reach the sidecars (a
+    route without match, or a match naming no gateways or mesh) is not reported
+    for having only passthrough gateway servers: its http routes apply to
+    in-mesh plaintext traffic, typically http:// calls to an external API whose
+    https traffic goes through an egress gateway by SNI. A missing tls route for a
+    passthrough server is still reported.
   - A passthrough server does not receive a host when a bound server on the same
     port of the same gateway workload terminates TLS for it with a more specific
     server host (portal.example.net next to a catch-all "*" or *.example.net):
@@ -116,7 +124,9 @@ func runHTTPRoutesOnPassthroughGateway(pass *Pass) {
 	if len(servers) == 0 {
 		return // no visible Gateway, or none accepts the hosts (ML013, ML014)
 	}
-	allPassthrough := true
+	// Bound to mesh with http routes that reach the sidecars, the routes do
+	// apply somewhere, whatever the gateways do with them.
+	allPassthrough := !httpRoutesReachMesh(r)
 	for _, b := range servers {
 		allPassthrough = allPassthrough && isPassthroughServer(b.Server)
 	}
@@ -214,6 +224,30 @@ func httpRoutesReach(routes []*networkingapi.HTTPRoute, ns, gwRef string, port u
 				continue
 			}
 			return true
+		}
+	}
+	return false
+}
+
+// httpRoutesReachMesh reports whether a VirtualService is bound to mesh and
+// one of its http routes can match sidecar traffic: a route without match,
+// or with a match that names no gateways or names mesh.
+func httpRoutesReachMesh(r *Resource) bool {
+	bound := false
+	for _, g := range VirtualServiceGateways(r) {
+		bound = bound || g == "mesh"
+	}
+	if !bound {
+		return false
+	}
+	for _, rt := range r.VirtualService().Spec.GetHttp() {
+		if len(rt.GetMatch()) == 0 {
+			return true
+		}
+		for _, m := range rt.GetMatch() {
+			if len(m.GetGateways()) == 0 || refListed(m.GetGateways(), r.Namespace(), "mesh") {
+				return true
+			}
 		}
 	}
 	return false
