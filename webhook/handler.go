@@ -454,12 +454,16 @@ func decode(req admission.Request, kind lint.Kind, mesh lint.Mesh) (*lint.Resour
 	name := fmt.Sprintf("%s %s/%s", req.Kind.Kind, req.Namespace, req.Name)
 	// Block-style YAML takes the loader's fast path; JSON it cannot rewrite
 	// goes to the loader as it came.
-	if y, err := blockYAML(raw); err == nil {
-		raw = y
+	var tree *jnode
+	if y, t, err := blockYAMLTree(raw); err == nil {
+		raw, tree = y, t
 	}
 	rs, errs := load.Bytes(name, raw, load.Options{DefaultNamespace: req.Namespace, Mesh: mesh})
 	for _, r := range rs {
 		if r.Kind == kind {
+			if tree != nil && len(rs) == 1 {
+				r.Locator = &treeLocator{file: name, root: tree}
+			}
 			if r.Object.GetNamespace() == "" && kind != lint.KindMeshConfig {
 				r.Object.SetNamespace(req.Namespace)
 			}

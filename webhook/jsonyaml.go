@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
+
+	"github.com/meshlint/meshlint/lint"
 )
 
 // The API server sends objects as JSON, which YAML parsers read as flow
@@ -20,6 +23,7 @@ import (
 const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 
 type jnode struct {
+	id     int  // order in the document, 1-based: the line a treeLocator reports
 	kind   byte // 'o' object, 'a' array, 's' string, 'l' literal (number, bool, null)
 	text   string
 	keys   []string
@@ -30,29 +34,36 @@ var errNotObject = errors.New("not a JSON object")
 
 // blockYAML converts a JSON object to block-style YAML.
 func blockYAML(raw []byte) ([]byte, error) {
+	y, _, err := blockYAMLTree(raw)
+	return y, err
+}
+
+// blockYAMLTree is blockYAML that also returns the parsed JSON tree.
+func blockYAMLTree(raw []byte) ([]byte, *jnode, error) {
 	if !json.Valid(raw) {
-		return nil, errors.New("invalid JSON")
+		return nil, nil, errors.New("invalid JSON")
 	}
 	p := &jparser{s: raw}
 	p.ws()
 	root, err := p.value()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if root.kind != 'o' {
-		return nil, errNotObject
+		return nil, nil, errNotObject
 	}
 	dropUnread(root)
 	var b bytes.Buffer
 	b.Grow(len(raw) + len(raw)/2)
 	writeEntries(&b, root, 0)
-	return b.Bytes(), nil
+	return b.Bytes(), root, nil
 }
 
 // jparser reads JSON that json.Valid accepted, keeping key order.
 type jparser struct {
-	s []byte
-	i int
+	s     []byte
+	i     int
+	nodes int
 }
 
 func (p *jparser) ws() {
@@ -62,6 +73,15 @@ func (p *jparser) ws() {
 }
 
 func (p *jparser) value() (*jnode, error) {
+	n, err := p.value1()
+	if n != nil {
+		p.nodes++
+		n.id = p.nodes
+	}
+	return n, err
+}
+
+func (p *jparser) value1() (*jnode, error) {
 	if p.i >= len(p.s) {
 		return nil, io.ErrUnexpectedEOF
 	}
@@ -306,4 +326,71 @@ func plainSafe(s string) bool {
 		return false
 	}
 	return true
+}
+
+// treeLocator is the lint.Locator of an admitted object. Admission warnings
+// carry no file positions, but checks compare positions to tell an absent
+// field from a zero one (ML004's attempts); the JSON tree answers that
+// without parsing the object a second time. Each node's position is its
+// order in the document.
+type treeLocator struct {
+	file string
+	root *jnode
+}
+
+// Locate implements lint.Locator: the position of the deepest node of path
+// that the object has.
+func (l *treeLocator) Locate(path string) lint.Position {
+	n := l.root
+	pos := lint.Position{File: l.file, Line: n.id, Column: 1}
+	for _, seg := range splitFieldPath(path) {
+		var next *jnode
+		if idx, err := strconv.Atoi(seg.index); err == nil && seg.key == "" {
+			if n.kind == 'a' && idx >= 0 && idx < len(n.values) {
+				next = n.values[idx]
+			}
+		} else if n.kind == 'o' {
+			next = n.get(seg.key)
+		}
+		if next == nil {
+			break
+		}
+		n = next
+		pos.Line = n.id
+	}
+	return pos
+}
+
+type pathSeg struct{ key, index string }
+
+// splitFieldPath splits "spec.http[0].retries" into spec, http, [0],
+// retries; a bracketed non-number ("labels[app]") is a key.
+func splitFieldPath(path string) []pathSeg {
+	var segs []pathSeg
+	for path != "" {
+		switch path[0] {
+		case '.':
+			path = path[1:]
+		case '[':
+			j := strings.IndexByte(path, ']')
+			if j < 0 {
+				return append(segs, pathSeg{key: path})
+			}
+			in := strings.Trim(path[1:j], `"'`)
+			if _, err := strconv.Atoi(in); err == nil {
+				segs = append(segs, pathSeg{index: in})
+			} else {
+				segs = append(segs, pathSeg{key: in})
+			}
+			path = path[j+1:]
+		default:
+			j := strings.IndexAny(path, ".[")
+			if j < 0 {
+				j = len(path)
+			}
+			segs = append(segs, pathSeg{key: path[:j]})
+			path = path[j:]
+		}
+	}
+	return segs
 }

@@ -115,3 +115,27 @@ func BenchmarkDecode(b *testing.B) {
 		}
 	})
 }
+
+func TestTreeLocatorMatchesLoader(t *testing.T) {
+	raw := []byte(`{"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"v","labels":{"app":"x"}},"spec":{"hosts":["a"],"http":[{"retries":{"attempts":0,"retryOn":"5xx"}},{"retries":{"retryOn":"connect-failure"}}]}}`)
+	y, tree, err := blockYAMLTree(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, _ := load.Bytes("x", y, load.Options{})
+	byLoader := rs[0].Locator
+	byTree := &treeLocator{root: tree}
+	paths := []string{"", "spec", "spec.http[0].retries", "spec.http[0].retries.attempts", "spec.http[1].retries",
+		"spec.http[1].retries.attempts", "spec.http[2]", "spec.hosts[0]", "metadata.labels[app]", "metadata.labels.app", "spec.nothere.deeper"}
+	// Positions differ (lines of the YAML vs order of the nodes), but two
+	// paths land on the same node for one exactly when they do for the other.
+	for _, a := range paths {
+		for _, b := range paths {
+			loaderSame := byLoader.Locate(a) == byLoader.Locate(b)
+			treeSame := byTree.Locate(a) == byTree.Locate(b)
+			if loaderSame != treeSame {
+				t.Errorf("%q vs %q: same node for the loader %v, for the tree %v", a, b, loaderSame, treeSame)
+			}
+		}
+	}
+}
