@@ -666,3 +666,19 @@ func TestSameWorkloadGateways(t *testing.T) {
 		}
 	}
 }
+
+func TestStripUnread(t *testing.T) {
+	vs := &networkingv1.VirtualService{ObjectMeta: metav1.ObjectMeta{
+		Name:          "v",
+		Annotations:   map[string]string{lastApplied: "{...}", "meshlint.io/ignore": "ML004"},
+		ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "kubectl"}},
+	}}
+	out, err := stripUnread(vs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := out.(*networkingv1.VirtualService)
+	if len(got.ManagedFields) != 0 || got.Annotations[lastApplied] != "" || got.Annotations["meshlint.io/ignore"] != "ML004" {
+		t.Errorf("stripped object: managedFields %v, annotations %v", got.ManagedFields, got.Annotations)
+	}
+}

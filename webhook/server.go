@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
@@ -91,7 +92,7 @@ func Run(ctx context.Context, restCfg *rest.Config, opts Options, log logr.Logge
 		Metrics:                metricsserver.Options{BindAddress: opts.MetricsBindAddress},
 		HealthProbeBindAddress: opts.HealthProbeBindAddress,
 		Cache: cache.Options{
-			DefaultTransform: cache.TransformStripManagedFields(),
+			DefaultTransform: stripUnread,
 			ByObject: map[client.Object]cache.ByObject{
 				// Only the mesh ConfigMap, not every ConfigMap of the cluster.
 				&corev1.ConfigMap{}: {
@@ -190,6 +191,22 @@ func Run(ctx context.Context, restCfg *rest.Config, opts Options, log logr.Logge
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// stripUnread drops what no check reads from cached objects before they are
+// stored: managed fields and kubectl's last-applied copy of the object,
+// which together often outweigh the object itself.
+func stripUnread(in any) (any, error) {
+	if o, ok := in.(metav1.Object); ok {
+		o.SetManagedFields(nil)
+		if a := o.GetAnnotations(); a != nil {
+			if _, ok := a[lastApplied]; ok {
+				delete(a, lastApplied)
+				o.SetAnnotations(a)
+			}
+		}
+	}
+	return in, nil
+}
 
 // watch registers event handlers that keep the handler's index current
 // from the informer cache.
