@@ -127,13 +127,14 @@ func (rn *Runner) Run(v View, targets []*Resource) []Finding {
 		wg.Add(1)
 		go func(w int, part []*Resource) {
 			defer wg.Done()
-			var out []Finding
+			wk := &worker{rn: rn}
+			wk.pass.report = wk.add
 			for _, r := range part {
 				for _, c := range rn.byKind[r.Kind] {
-					out = rn.runOne(c, r, v, mesh, out)
+					wk.runOne(c, r, v, mesh)
 				}
 			}
-			results[w] = out
+			results[w] = wk.out
 		}(w, targets[lo:hi])
 	}
 	wg.Wait()
@@ -145,31 +146,38 @@ func (rn *Runner) Run(v View, targets []*Resource) []Finding {
 	return all
 }
 
-func (rn *Runner) runOne(c *Check, r *Resource, v View, mesh *Mesh, out []Finding) (res []Finding) {
-	pass := &Pass{Check: c, Resource: r, View: v, Mesh: mesh, options: rn.settings.Options[c.ID]}
-	pass.report = func(f Finding) {
-		if sev, ok := rn.settings.Severity[c.ID]; ok {
-			f.Severity = sev
-		}
-		if rn.silenced(c, f.Resource) {
-			return
-		}
-		out = append(out, f)
+// worker runs checks on its share of the targets, reusing one Pass.
+type worker struct {
+	rn   *Runner
+	pass Pass
+	out  []Finding
+}
+
+// add records a finding unless it is silenced, with the configured severity.
+func (w *worker) add(f Finding) {
+	if sev, ok := w.rn.settings.Severity[f.Check.ID]; ok {
+		f.Severity = sev
 	}
+	if w.rn.silenced(f.Check, f.Resource) {
+		return
+	}
+	w.out = append(w.out, f)
+}
+
+func (w *worker) runOne(c *Check, r *Resource, v View, mesh *Mesh) {
+	p := &w.pass
+	p.Check, p.Resource, p.View, p.Mesh, p.options = c, r, v, mesh, w.rn.settings.Options[c.ID]
 	defer func() {
-		if p := recover(); p != nil {
-			f := Finding{
+		if e := recover(); e != nil {
+			w.out = append(w.out, Finding{
 				Check:    InternalError,
 				Severity: SeverityError,
 				Resource: r,
-				Path:     "",
-				Message:  fmt.Sprintf("check %s %s panicked on this resource: %v", c.ID, c.Name, p),
-			}
-			res = append(out, f)
+				Message:  fmt.Sprintf("check %s %s panicked on this resource: %v", c.ID, c.Name, e),
+			})
 		}
 	}()
-	c.Run(pass)
-	return out
+	c.Run(p)
 }
 
 func (rn *Runner) silenced(c *Check, r *Resource) bool {
@@ -242,9 +250,5 @@ func SortFindings(fs []Finding) {
 // Lint is the whole offline pipeline for a set of resources: build an index
 // with the runner's tables and run every check over every resource.
 func (rn *Runner) Lint(base Mesh, full bool, resources []*Resource) []Finding {
-	ix := NewIndex(base, full, rn.tables)
-	for _, r := range resources {
-		ix.Add(r)
-	}
-	return rn.Run(ix, resources)
+	return rn.Run(BuildIndex(base, full, rn.tables, resources), resources)
 }

@@ -2,6 +2,7 @@ package lint
 
 import (
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -14,18 +15,15 @@ type Table struct {
 	Name string
 	Kind Kind
 	Keys func(r *Resource, m *Mesh) []string
+	// hosts marks a host table (see HostTable): Keys are hosts, and keys
+	// "~suffix" look up every record under that parent domain.
+	hosts bool
 }
 
 // HostTable returns a table of resources of kind filed by the expanded hosts
 // hosts returns, so that LookupHost finds them by exact and wildcard match.
 func HostTable(name string, kind Kind, hosts func(r *Resource, m *Mesh) []string) *Table {
-	return &Table{Name: name, Kind: kind, Keys: func(r *Resource, m *Mesh) []string {
-		var keys []string
-		for _, h := range hosts(r, m) {
-			keys = append(keys, hostFileKeys(h)...)
-		}
-		return keys
-	}}
+	return &Table{Name: name, Kind: kind, Keys: hosts, hosts: true}
 }
 
 // A View is what checks see: the resources of a run and their tables. An
@@ -47,22 +45,50 @@ type View interface {
 
 // LookupHost returns the resources of a host table whose hosts overlap host
 // (exact, or by wildcard in either direction), ordered by key.
+//
+// The keys it looks up are substrings of host, so a lookup allocates only
+// its result: the record filed under host itself, those filed under each
+// parent domain's wildcard (".b.c" for "*.b.c", see hostIndexKey), and
+// "*"; for a wildcard query also "~b.c", every record under b.c.
 func LookupHost(v View, t *Table, host string) []*Resource {
 	if host == "*" {
 		return v.List(t.Kind)
 	}
-	var out []*Resource
-	seen := map[Key]bool{}
-	for _, k := range hostLookupKeys(host) {
-		for _, r := range v.Lookup(t, k) {
-			if !seen[r.Key()] {
-				seen[r.Key()] = true
-				out = append(out, r)
-			}
-		}
+	out := v.Lookup(t, hostIndexKey(host))
+	rest := host
+	if strings.HasPrefix(host, "*.") {
+		rest = host[1:]
+		out = append(out, v.Lookup(t, "~"+rest[1:])...)
 	}
+	for {
+		i := strings.IndexByte(rest[1:], '.')
+		if i < 0 {
+			break
+		}
+		rest = rest[i+1:]
+		out = append(out, v.Lookup(t, rest)...)
+	}
+	out = append(out, v.Lookup(t, "*")...)
 	sortResources(out)
-	return out
+	return slices.CompactFunc(out, func(a, b *Resource) bool { return a == b })
+}
+
+// hostIndexKey is the key a host is filed under in a host table: the host,
+// or for a wildcard "*.b.c" the suffix ".b.c" that every host it matches
+// ends with, so that a lookup finds it with a substring of its own host.
+func hostIndexKey(h string) string {
+	if strings.HasPrefix(h, "*.") {
+		return h[1:]
+	}
+	return h
+}
+
+// hostOfIndexKey undoes hostIndexKey.
+func hostOfIndexKey(k string) string {
+	if strings.HasPrefix(k, ".") {
+		return "*" + k
+	}
+	return k
 }
 
 func sortResources(rs []*Resource) {
@@ -81,19 +107,34 @@ func sortResources(rs []*Resource) {
 // Index holds resources by kind and key, with the registered tables. It is
 // safe for concurrent use; Add and Remove keep every table current, so the
 // webhook never rebuilds it per request.
+//
+// Buckets are slices: building is appends, lookups copy a small slice, and
+// removal (informer events only) scans the buckets the resource was filed
+// in. The "~suffix" buckets of host tables, which hold every record under a
+// parent domain and serve only wildcard queries, are built on the first such
+// query and kept current after that.
 type Index struct {
-	mu     sync.RWMutex
+	mu sync.RWMutex
+	// frozen indexes take no more changes and are read without locking
+	// (the CLI's, built once and then read by every check).
+	frozen bool
+	// static indexes (BuildIndex) never remove anything, so they do not
+	// remember where each resource was filed.
+	static bool
 	base   Mesh
 	mesh   Mesh
 	full   bool
 	tables []*Table
 	byKey  map[Key]*Resource
 	byKind map[Kind]map[Key]*Resource
-	// entries[t][key] is the set of resources filed under key in table t.
-	entries map[*Table]map[string]map[Key]*Resource
+	// entries[t][key] are the resources filed under key in table t.
+	entries map[*Table]map[string][]*Resource
+	// suffixes[t]["~b.c"] are the records of host table t whose host is
+	// under b.c; nil until the first wildcard query of t.
+	suffixes map[*Table]map[string][]*Resource
 	// fileKeys remembers the keys each resource was filed under, so that
 	// Remove takes it out without recomputing them.
-	fileKeys map[Key][]tableKey
+	fileKeys map[*Resource][]tableKey
 }
 
 type tableKey struct {
@@ -109,24 +150,63 @@ func NewIndex(base Mesh, full bool, tables []*Table) *Index {
 		base: base, mesh: base, full: full,
 		byKey:    map[Key]*Resource{},
 		byKind:   map[Kind]map[Key]*Resource{},
-		entries:  map[*Table]map[string]map[Key]*Resource{},
-		fileKeys: map[Key][]tableKey{},
+		entries:  map[*Table]map[string][]*Resource{},
+		suffixes: map[*Table]map[string][]*Resource{},
+		fileKeys: map[*Resource][]tableKey{},
 	}
 	seen := map[*Table]bool{}
 	for _, t := range tables {
 		if !seen[t] {
 			seen[t] = true
 			ix.tables = append(ix.tables, t)
-			ix.entries[t] = map[string]map[Key]*Resource{}
+			ix.entries[t] = map[string][]*Resource{}
 		}
 	}
 	return ix
 }
 
+// BuildIndex returns a frozen index of resources, built in one go: the
+// CLI's. It keeps no bookkeeping for removals.
+func BuildIndex(base Mesh, full bool, tables []*Table, resources []*Resource) *Index {
+	ix := NewIndex(base, full, tables)
+	ix.static = true
+	ix.AddAll(resources)
+	ix.Freeze()
+	return ix
+}
+
+// Freeze marks the index read-only: later reads take no lock, and Add or
+// Remove panic. Call it before sharing the index with readers.
+func (ix *Index) Freeze() {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.tables != nil {
+		// Wildcard queries would build these lazily, under the write lock.
+		for _, t := range ix.tables {
+			if t.hosts && ix.suffixes[t] == nil {
+				ix.buildSuffixesLocked(t)
+			}
+		}
+	}
+	ix.frozen = true
+}
+
+func (ix *Index) rlock() {
+	if !ix.frozen {
+		ix.mu.RLock()
+	}
+}
+
+func (ix *Index) runlock() {
+	if !ix.frozen {
+		ix.mu.RUnlock()
+	}
+}
+
 // Mesh implements View.
 func (ix *Index) Mesh() *Mesh {
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
+	ix.rlock()
+	defer ix.runlock()
 	m := ix.mesh
 	return &m
 }
@@ -136,17 +216,44 @@ func (ix *Index) Full() bool { return ix.full }
 
 // Len returns the number of resources in the index.
 func (ix *Index) Len() int {
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
+	ix.rlock()
+	defer ix.runlock()
 	return len(ix.byKey)
 }
 
 // Add files r in the index, replacing a resource with the same key.
 func (ix *Index) Add(r *Resource) {
+	ix.mustNotBeFrozen()
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	ix.removeLocked(r.Key())
+	ix.addLocked(r)
+}
+
+// AddAll files many resources at once, sizing the maps for them first: the
+// CLI builds its index this way.
+func (ix *Index) AddAll(rs []*Resource) {
+	ix.mustNotBeFrozen()
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if len(ix.byKey) == 0 {
+		ix.byKey = make(map[Key]*Resource, len(rs))
+		ix.fileKeys = make(map[*Resource][]tableKey, len(rs))
+		counts := map[Kind]int{}
+		for _, r := range rs {
+			counts[r.Kind]++
+		}
+		for k, n := range counts {
+			ix.byKind[k] = make(map[Key]*Resource, n)
+		}
+	}
+	for _, r := range rs {
+		ix.addLocked(r)
+	}
+}
+
+func (ix *Index) addLocked(r *Resource) {
 	k := r.Key()
+	ix.removeLocked(k)
 	ix.byKey[k] = r
 	kind := ix.byKind[r.Kind]
 	if kind == nil {
@@ -160,17 +267,20 @@ func (ix *Index) Add(r *Resource) {
 			continue
 		}
 		for _, key := range t.Keys(r, &ix.base) {
-			set := ix.entries[t][key]
-			if set == nil {
-				set = map[Key]*Resource{}
-				ix.entries[t][key] = set
+			if t.hosts {
+				key = hostIndexKey(key)
 			}
-			set[k] = r
+			ix.entries[t][key] = append(ix.entries[t][key], r)
 			fks = append(fks, tableKey{t, key})
+			if sfx := ix.suffixes[t]; sfx != nil {
+				for _, s := range hostSuffixKeys(hostOfIndexKey(key)) {
+					sfx[s] = append(sfx[s], r)
+				}
+			}
 		}
 	}
-	if len(fks) > 0 {
-		ix.fileKeys[k] = fks
+	if len(fks) > 0 && !ix.static {
+		ix.fileKeys[r] = fks
 	}
 	if r.Kind == KindMeshConfig {
 		ix.recomputeMeshLocked()
@@ -179,28 +289,75 @@ func (ix *Index) Add(r *Resource) {
 
 // Remove takes the resource with key k out of the index.
 func (ix *Index) Remove(k Key) {
+	ix.mustNotBeFrozen()
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	ix.removeLocked(k)
 }
 
+func (ix *Index) mustNotBeFrozen() {
+	if ix.frozen {
+		panic("lint: change to a frozen index")
+	}
+}
+
 func (ix *Index) removeLocked(k Key) {
-	if _, ok := ix.byKey[k]; !ok {
+	r, ok := ix.byKey[k]
+	if !ok {
 		return
 	}
 	delete(ix.byKey, k)
 	delete(ix.byKind[k.Kind], k)
-	for _, tk := range ix.fileKeys[k] {
-		set := ix.entries[tk.t][tk.key]
-		delete(set, k)
-		if len(set) == 0 {
-			delete(ix.entries[tk.t], tk.key)
+	for _, tk := range ix.fileKeys[r] {
+		removeFrom(ix.entries[tk.t], tk.key, r)
+		if sfx := ix.suffixes[tk.t]; sfx != nil {
+			for _, s := range hostSuffixKeys(hostOfIndexKey(tk.key)) {
+				removeFrom(sfx, s, r)
+			}
 		}
 	}
-	delete(ix.fileKeys, k)
+	delete(ix.fileKeys, r)
 	if k.Kind == KindMeshConfig {
 		ix.recomputeMeshLocked()
 	}
+}
+
+// removeFrom deletes r from the bucket m[key], dropping empty buckets.
+func removeFrom(m map[string][]*Resource, key string, r *Resource) {
+	b := m[key]
+	for i, x := range b {
+		if x == r {
+			last := len(b) - 1
+			b[i] = b[last]
+			b[last] = nil
+			b = b[:last]
+			break
+		}
+	}
+	if len(b) == 0 {
+		delete(m, key)
+	} else {
+		m[key] = b
+	}
+}
+
+// hostSuffixKeys returns the "~suffix" keys a record filed under host
+// belongs to: one per parent domain ("a.b.c" is under ~b.c and ~c;
+// "*.b.c" is under ~b.c and ~c).
+func hostSuffixKeys(host string) []string {
+	return hostFileKeys(host)[1:]
+}
+
+// buildSuffixesLocked files every record of host table t under its parent
+// domains, for wildcard queries.
+func (ix *Index) buildSuffixesLocked(t *Table) {
+	sfx := map[string][]*Resource{}
+	for key, rs := range ix.entries[t] {
+		for _, s := range hostSuffixKeys(hostOfIndexKey(key)) {
+			sfx[s] = append(sfx[s], rs...)
+		}
+	}
+	ix.suffixes[t] = sfx
 }
 
 // recomputeMeshLocked overlays the mesh config resources on the base
@@ -225,43 +382,54 @@ func (ix *Index) recomputeMeshLocked() {
 
 // Get implements View.
 func (ix *Index) Get(k Key) *Resource {
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
+	ix.rlock()
+	defer ix.runlock()
 	return ix.byKey[k]
 }
 
 // List implements View.
 func (ix *Index) List(kind Kind) []*Resource {
-	ix.mu.RLock()
+	ix.rlock()
 	out := make([]*Resource, 0, len(ix.byKind[kind]))
 	for _, r := range ix.byKind[kind] {
 		out = append(out, r)
 	}
-	ix.mu.RUnlock()
+	ix.runlock()
 	sortResources(out)
 	return out
 }
 
-// Lookup implements View.
+// Lookup implements View. In a host table, a key "~suffix" returns every
+// record under that parent domain.
 func (ix *Index) Lookup(t *Table, key string) []*Resource {
-	ix.mu.RLock()
+	ix.rlock()
 	tab, ok := ix.entries[t]
 	if !ok {
-		ix.mu.RUnlock()
+		ix.runlock()
 		panic("lint: lookup in table " + t.Name + " that the index does not maintain")
 	}
-	set := tab[key]
-	if len(set) == 0 {
-		ix.mu.RUnlock()
+	if t.hosts && len(key) > 0 && key[0] == '~' {
+		if ix.suffixes[t] == nil { // never when frozen
+			ix.mu.RUnlock()
+			ix.mu.Lock()
+			if ix.suffixes[t] == nil {
+				ix.buildSuffixesLocked(t)
+			}
+			ix.mu.Unlock()
+			ix.mu.RLock()
+		}
+		tab = ix.suffixes[t]
+	}
+	bucket := tab[key]
+	if len(bucket) == 0 {
+		ix.runlock()
 		return nil
 	}
-	out := make([]*Resource, 0, len(set))
-	for _, r := range set {
-		out = append(out, r)
-	}
-	ix.mu.RUnlock()
+	out := slices.Clone(bucket)
+	ix.runlock()
 	sortResources(out)
-	return out
+	// A resource filed twice under one key (two equal hosts) is one result.
+	return slices.CompactFunc(out, func(a, b *Resource) bool { return a == b })
 }
 
 // Overlay returns a view of base in which the resources of top replace

@@ -191,7 +191,7 @@ func (d *docDecoder) istio(n *yaml.Node, kind lint.Kind, apiVersion string, om *
 			pd.problem(k, "unknown field %q at the top level%s", k, suggestTopLevel(k))
 		}
 	}
-	pd.message(field(n, "spec"), spec.ProtoReflect(), "spec")
+	pd.message(field(n, "spec"), spec.ProtoReflect(), rootPath("spec"))
 	r := &lint.Resource{Kind: kind, APIVersion: apiVersion, Object: obj, Locator: d.loc, Problems: pd.problems}
 	d.res.resources = append(d.res.resources, r)
 	return r
@@ -246,7 +246,7 @@ func (d *docDecoder) configMap(n *yaml.Node) {
 		}
 		pd := &protoDecoder{}
 		if len(inner.Content) > 0 {
-			pd.message(inner.Content[0], mc.Spec.ProtoReflect(), "data.mesh")
+			pd.message(inner.Content[0], mc.Spec.ProtoReflect(), rootPath("data.mesh"))
 		}
 		r.Problems = pd.problems
 		d.loc.isMesh = true
@@ -264,7 +264,7 @@ func (d *docDecoder) istioOperator(n *yaml.Node, apiVersion string) {
 		return
 	}
 	pd := &protoDecoder{}
-	pd.message(meshNode, mc.Spec.ProtoReflect(), "spec.meshConfig")
+	pd.message(meshNode, mc.Spec.ProtoReflect(), rootPath("spec.meshConfig"))
 	d.res.resources = append(d.res.resources, &lint.Resource{Kind: lint.KindMeshConfig, APIVersion: apiVersion, Object: mc, Locator: d.loc, Problems: pd.problems})
 }
 
@@ -286,7 +286,7 @@ func MeshConfigFromConfigMap(cm *corev1.ConfigMap) (*lint.Resource, error) {
 	}
 	pd := &protoDecoder{}
 	if len(inner.Content) > 0 {
-		pd.message(inner.Content[0], mc.Spec.ProtoReflect(), "data.mesh")
+		pd.message(inner.Content[0], mc.Spec.ProtoReflect(), rootPath("data.mesh"))
 	}
 	r.Problems = pd.problems
 	return r, nil
@@ -296,7 +296,7 @@ func MeshConfigFromConfigMap(cm *corev1.ConfigMap) (*lint.Resource, error) {
 // object, which is JSON) into resources and input errors.
 func Bytes(name string, data []byte, opts Options) ([]*lint.Resource, []InputError) {
 	var res chunkResult
-	for _, c := range split(name, data) {
+	for _, c := range split(name, string(data)) {
 		r := decodeChunk(c, opts)
 		res.resources = append(res.resources, r.resources...)
 		res.errors = append(res.errors, r.errors...)

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -20,12 +21,39 @@ import (
 // syntax error) makes it return ok=false, and the caller parses the
 // document with yaml.v3, which stays the reference: a fuzz test checks that
 // whenever fastParse accepts a document, yaml.v3 builds the same tree.
-func fastParse(data []byte) (root *yaml.Node, ok bool) {
-	p := fastParser{}
+func fastParse(data string) (root *yaml.Node, ok bool) {
+	return new(fastParser).parse(data)
+}
+
+var parsers = sync.Pool{New: func() any { return new(fastParser) }}
+
+// withFastParse parses data with a pooled parser and calls f with the tree,
+// which must not be kept once f returns: its nodes are reused for the next
+// document. It reports whether the document was in the fast subset.
+func withFastParse(data string, f func(root *yaml.Node)) bool {
+	p := parsers.Get().(*fastParser)
+	defer parsers.Put(p)
+	root, ok := p.parse(data)
+	if ok {
+		f(root)
+	}
+	return ok
+}
+
+func (p *fastParser) parse(data string) (root *yaml.Node, ok bool) {
+	p.lines, p.dashes, p.pos = p.lines[:0], 0, 0
+	p.stack, p.arena = p.stack[:0], p.arena[:0]
 	if !p.splitLines(data) || len(p.lines) == 0 {
 		return nil, false
 	}
-	p.slab = make([]yaml.Node, 0, 2*len(p.lines)+1)
+	// Each line holds a key and its value (two nodes); a "- " line can
+	// open a mapping too, and a block opens a container: this bound holds
+	// for block-style documents, so the slab is allocated once (or reused).
+	if need := 2*len(p.lines) + 2*p.dashes + 1; cap(p.slab) < need {
+		p.slab = make([]yaml.Node, 0, need)
+	} else {
+		p.slab = p.slab[:0]
+	}
 	first := p.lines[0]
 	if first.indent != 0 {
 		return nil, false
@@ -44,15 +72,35 @@ type fline struct {
 }
 
 type fastParser struct {
-	lines []fline
-	pos   int
-	slab  []yaml.Node
+	lines  []fline
+	dashes int // lines that start a sequence item
+	pos    int
+	slab   []yaml.Node
+	// stack holds the children of the collections being parsed; a finished
+	// collection moves its children from the top of the stack into arena,
+	// where its Content slice points.
+	stack []*yaml.Node
+	arena []*yaml.Node
 }
 
-func (p *fastParser) splitLines(data []byte) bool {
+// children moves the stack's entries above base into the arena and returns
+// them as a Content slice.
+func (p *fastParser) children(base int) []*yaml.Node {
+	n := len(p.stack) - base
+	if len(p.arena)+n > cap(p.arena) {
+		// Earlier Content slices keep the old array alive; start a new one.
+		p.arena = make([]*yaml.Node, 0, max(2*cap(p.arena), n, 64))
+	}
+	start := len(p.arena)
+	p.arena = append(p.arena, p.stack[base:]...)
+	return p.arena[start:len(p.arena):len(p.arena)]
+}
+
+func (p *fastParser) splitLines(data string) bool {
 	// Non-ASCII text and control characters are rare in manifests and have
 	// rules of their own in YAML: leave them to yaml.v3.
-	for i, c := range data {
+	for i := 0; i < len(data); i++ {
+		c := data[i]
 		if c >= 0x7f || (c < 0x20 && c != '\n' && c != '\r') {
 			return false
 		}
@@ -60,8 +108,7 @@ func (p *fastParser) splitLines(data []byte) bool {
 			return false // a lone CR is a line break in YAML
 		}
 	}
-	s := string(data)
-	p.lines = make([]fline, 0, strings.Count(s, "\n")+1)
+	s := data
 	num := 0
 	seenContent := false
 	for len(s) > 0 {
@@ -93,6 +140,9 @@ func (p *fastParser) splitLines(data []byte) bool {
 			continue
 		}
 		seenContent = true
+		if text[0] == '-' {
+			p.dashes++
+		}
 		p.lines = append(p.lines, fline{num: num, indent: indent, text: text})
 	}
 	return true
@@ -100,7 +150,7 @@ func (p *fastParser) splitLines(data []byte) bool {
 
 func (p *fastParser) node(kind yaml.Kind, tag, value string, style yaml.Style, line, col int) *yaml.Node {
 	if len(p.slab) == cap(p.slab) {
-		p.slab = make([]yaml.Node, 0, 64)
+		p.slab = make([]yaml.Node, 0, 16)
 	}
 	p.slab = append(p.slab, yaml.Node{Kind: kind, Tag: tag, Value: value, Style: style, Line: line, Column: col})
 	return &p.slab[len(p.slab)-1]
@@ -154,7 +204,8 @@ func splitKey(text string) (key, value string, ok bool) {
 func (p *fastParser) mapping(indent int) *yaml.Node {
 	first := p.lines[p.pos]
 	m := p.node(yaml.MappingNode, "!!map", "", 0, first.num, indent+1)
-	content := make([]*yaml.Node, 0, 8)
+	base := len(p.stack)
+	defer func() { p.stack = p.stack[:base] }()
 	for p.pos < len(p.lines) {
 		l := p.lines[p.pos]
 		if l.indent < indent {
@@ -167,8 +218,8 @@ func (p *fastParser) mapping(indent int) *yaml.Node {
 		if !ok {
 			return nil
 		}
-		for i := 0; i < len(content); i += 2 {
-			if content[i].Value == key {
+		for i := base; i < len(p.stack); i += 2 {
+			if p.stack[i].Value == key {
 				return nil // duplicate key: yaml.v3 reports it
 			}
 		}
@@ -203,16 +254,17 @@ func (p *fastParser) mapping(indent int) *yaml.Node {
 		if v == nil {
 			return nil
 		}
-		content = append(content, k, v)
+		p.stack = append(p.stack, k, v)
 	}
-	m.Content = content
+	m.Content = p.children(base)
 	return m
 }
 
 func (p *fastParser) sequence(indent int) *yaml.Node {
 	first := p.lines[p.pos]
 	s := p.node(yaml.SequenceNode, "!!seq", "", 0, first.num, indent+1)
-	content := make([]*yaml.Node, 0, 4)
+	base := len(p.stack)
+	defer func() { p.stack = p.stack[:base] }()
 	for p.pos < len(p.lines) {
 		l := p.lines[p.pos]
 		if l.indent < indent || (l.indent == indent && !isDash(l.text)) {
@@ -251,9 +303,9 @@ func (p *fastParser) sequence(indent int) *yaml.Node {
 		if item == nil {
 			return nil
 		}
-		content = append(content, item)
+		p.stack = append(p.stack, item)
 	}
-	s.Content = content
+	s.Content = p.children(base)
 	return s
 }
 

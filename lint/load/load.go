@@ -4,7 +4,6 @@
 package load
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"gopkg.in/yaml.v3"
 
@@ -79,7 +79,7 @@ func Paths(paths []string, stdin io.Reader, opts Options) *Result {
 	res := &Result{}
 	type input struct {
 		name string
-		data []byte
+		data string
 	}
 	var inputs []input
 	for _, p := range paths {
@@ -89,7 +89,7 @@ func Paths(paths []string, stdin io.Reader, opts Options) *Result {
 				res.Errors = append(res.Errors, InputError{File: StdinName, Message: fmt.Sprintf("reading stdin: %v", err)})
 				continue
 			}
-			inputs = append(inputs, input{StdinName, data})
+			inputs = append(inputs, input{StdinName, ownedString(data)})
 			continue
 		}
 		files, err := expand(p)
@@ -102,7 +102,7 @@ func Paths(paths []string, stdin io.Reader, opts Options) *Result {
 				res.Errors = append(res.Errors, InputError{File: f, Message: fmt.Sprintf("reading file: %v", unwrapPathError(err))})
 				continue
 			}
-			inputs = append(inputs, input{f, data})
+			inputs = append(inputs, input{f, ownedString(data)})
 		}
 	}
 	res.Files = len(inputs)
@@ -122,6 +122,16 @@ func Paths(paths []string, stdin io.Reader, opts Options) *Result {
 		res.Errors = append(res.Errors, r.errors...)
 	}
 	return res
+}
+
+// ownedString views a buffer that nothing else holds as a string without
+// copying it: the text of a large input then exists once in memory, shared
+// by the decoded resources' strings and the locators that re-read it.
+func ownedString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 func unwrapPathError(err error) error {
@@ -200,25 +210,25 @@ func parallel(n int, f func(i int)) {
 // line it starts on.
 type chunk struct {
 	file string
-	data []byte
+	data string
 	line int // 0-based line offset of data in the file
 }
 
-var bom = []byte("\xef\xbb\xbf")
+const bom = "\xef\xbb\xbf"
 
 // split cuts a file into its YAML documents at "---" lines, so that a
 // syntax error in one document does not lose the others and documents can
 // be parsed in parallel. A "---" at the start of a line is always a
 // document marker in YAML, even inside block scalars.
-func split(name string, data []byte) []chunk {
-	data = bytes.TrimPrefix(data, bom)
+func split(name string, data string) []chunk {
+	data = strings.TrimPrefix(data, bom)
 	if isJSON(data) {
 		return []chunk{{file: name, data: data}}
 	}
 	var chunks []chunk
 	start, startLine, line := 0, 0, 0
 	for i := 0; i < len(data); {
-		j := bytes.IndexByte(data[i:], '\n')
+		j := strings.IndexByte(data[i:], '\n')
 		end := len(data)
 		if j >= 0 {
 			end = i + j + 1
@@ -237,15 +247,15 @@ func split(name string, data []byte) []chunk {
 	return chunks
 }
 
-func isDocMarker(l []byte) bool {
-	if !bytes.HasPrefix(l, []byte("---")) {
+func isDocMarker(l string) bool {
+	if !strings.HasPrefix(l, "---") {
 		return false
 	}
 	return len(l) == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\n' || l[3] == '\r'
 }
 
-func isJSON(data []byte) bool {
-	t := bytes.TrimLeft(data, " \t\r\n")
+func isJSON(data string) bool {
+	t := strings.TrimLeft(data, " \t\r\n")
 	return len(t) > 0 && (t[0] == '{' || t[0] == '[')
 }
 
@@ -270,12 +280,13 @@ func shiftLine(msg string, off int) (string, int) {
 
 func decodeChunk(c chunk, opts Options) chunkResult {
 	var res chunkResult
-	if root, ok := fastParse(c.data); ok {
+	if withFastParse(c.data, func(root *yaml.Node) {
 		d := &docDecoder{loc: &locator{file: c.file, offset: c.line, data: c.data, item: -1}, opts: opts, res: &res}
 		d.object(root, "")
+	}) {
 		return res
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(c.data))
+	dec := yaml.NewDecoder(strings.NewReader(c.data))
 	for i := 0; ; i++ {
 		var doc yaml.Node
 		err := dec.Decode(&doc)

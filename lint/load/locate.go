@@ -1,7 +1,6 @@
 package load
 
 import (
-	"bytes"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,7 +18,7 @@ import (
 type locator struct {
 	file   string
 	offset int    // lines before the document in the file
-	data   []byte // the chunk of the file the document is in
+	data   string // the chunk of the file the document is in
 	doc    int    // which document of the chunk
 	item   int    // index in the items of a List, or -1
 	isMesh bool   // a mesh ConfigMap: data.mesh paths point into its text
@@ -38,7 +37,7 @@ func (l *locator) resolve() {
 	if n, ok := fastParse(l.data); ok && l.doc == 0 {
 		root = n
 	} else {
-		dec := yaml.NewDecoder(bytes.NewReader(l.data))
+		dec := yaml.NewDecoder(strings.NewReader(l.data))
 		for i := 0; i <= l.doc; i++ {
 			var doc yaml.Node
 			if err := dec.Decode(&doc); err != nil {

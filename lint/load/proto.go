@@ -60,11 +60,45 @@ func nodeType(n *yaml.Node) string {
 	return "unknown"
 }
 
-func joinPath(path, field string) string {
-	if path == "" {
-		return field
+// fieldPath is the path of the field being decoded, built as a chain on
+// the stack: decoding visits every field, but a path string is wanted only
+// for the few fields that have a problem.
+type fieldPath struct {
+	parent *fieldPath
+	name   string // a field or map key; for the root, the whole root path
+	index  int
+	kind   pathKind
+}
+
+type pathKind uint8
+
+const (
+	pathField      pathKind = iota // .name
+	pathIndex                      // [index]
+	pathBracketKey                 // [name], for map keys with dots
+)
+
+// rootPath starts a path at root ("spec", "data.mesh").
+func rootPath(root string) *fieldPath { return &fieldPath{name: root} }
+
+func (p *fieldPath) String() string {
+	if p == nil {
+		return ""
 	}
-	return path + "." + field
+	if p.parent == nil {
+		return p.name
+	}
+	parent := p.parent.String()
+	switch p.kind {
+	case pathIndex:
+		return parent + "[" + strconv.Itoa(p.index) + "]"
+	case pathBracketKey:
+		return parent + "[" + p.name + "]"
+	}
+	if parent == "" {
+		return p.name
+	}
+	return parent + "." + p.name
 }
 
 type entry struct{ key, value *yaml.Node }
@@ -73,6 +107,18 @@ type entry struct{ key, value *yaml.Node }
 // (<<: *defaults) expanded as YAML defines them: keys of the mapping itself
 // win over merged ones, and earlier merged mappings over later ones.
 func entries(n *yaml.Node) []entry {
+	merges := false
+	for i := 0; i < len(n.Content); i += 2 {
+		merges = merges || n.Content[i].Tag == "!!merge"
+	}
+	if !merges {
+		// The common case: the pairs as they are, in one allocation.
+		out := make([]entry, 0, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			out = append(out, entry{deref(n.Content[i]), deref(n.Content[i+1])})
+		}
+		return out
+	}
 	var own, merged []entry
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := deref(n.Content[i]), deref(n.Content[i+1])
@@ -108,7 +154,7 @@ func entries(n *yaml.Node) []entry {
 }
 
 // message decodes a mapping node into m.
-func (d *protoDecoder) message(n *yaml.Node, m protoreflect.Message, path string) {
+func (d *protoDecoder) message(n *yaml.Node, m protoreflect.Message, path *fieldPath) {
 	n = deref(n)
 	if isNull(n) {
 		return
@@ -125,9 +171,9 @@ func (d *protoDecoder) message(n *yaml.Node, m protoreflect.Message, path string
 		if fd == nil {
 			fd = fields.ByName(protoreflect.Name(name))
 		}
-		fpath := joinPath(path, name)
+		fpath := &fieldPath{parent: path, name: name}
 		if fd == nil {
-			d.problem(fpath, "unknown field %q%s%s", name, inPath(path), suggest(name, m.Descriptor()))
+			d.problem(fpath.String(), "unknown field %q%s%s", name, inPath(path.String()), suggest(name, m.Descriptor()))
 			continue
 		}
 		if isNull(v) {
@@ -158,8 +204,9 @@ func inPath(parent string) string {
 }
 
 // mistyped records a value of the wrong type.
-func (d *protoDecoder) mistyped(path, want string, n *yaml.Node) {
-	d.problem(path, "%s must be %s, got %s", path, want, nodeType(n))
+func (d *protoDecoder) mistyped(path *fieldPath, want string, n *yaml.Node) {
+	p := path.String()
+	d.problem(p, "%s must be %s, got %s", p, want, nodeType(n))
 }
 
 // suggest offers the field a misspelt one was probably meant to be.
@@ -226,7 +273,7 @@ func editDistance(a, b string) int {
 }
 
 // messageValue decodes into a message field, handling well-known types.
-func (d *protoDecoder) messageValue(n *yaml.Node, m protoreflect.Message, path string) {
+func (d *protoDecoder) messageValue(n *yaml.Node, m protoreflect.Message, path *fieldPath) {
 	switch m.Descriptor().FullName() {
 	case "google.protobuf.Duration":
 		if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
@@ -235,7 +282,7 @@ func (d *protoDecoder) messageValue(n *yaml.Node, m protoreflect.Message, path s
 		}
 		dur, err := parseDuration(n.Value)
 		if err != nil {
-			d.problem(path, "invalid duration %q for %s: want a number with a unit, such as \"10s\" or \"250ms\"", n.Value, path)
+			d.problem(path.String(), "invalid duration %q for %s: want a number with a unit, such as \"10s\" or \"250ms\"", n.Value, path)
 			return
 		}
 		pb := durationpb.New(dur)
@@ -255,14 +302,14 @@ func (d *protoDecoder) messageValue(n *yaml.Node, m protoreflect.Message, path s
 		}
 		v, err := structpb.NewStruct(toAny(n).(map[string]any))
 		if err != nil {
-			d.problem(path, "%v", err)
+			d.problem(path.String(), "%v", err)
 			return
 		}
 		copyInto(m, v.ProtoReflect())
 	case "google.protobuf.Value":
 		v, err := structpb.NewValue(toAny(n))
 		if err != nil {
-			d.problem(path, "%v", err)
+			d.problem(path.String(), "%v", err)
 			return
 		}
 		copyInto(m, v.ProtoReflect())
@@ -273,7 +320,7 @@ func (d *protoDecoder) messageValue(n *yaml.Node, m protoreflect.Message, path s
 		}
 		v, err := structpb.NewList(toAny(n).([]any))
 		if err != nil {
-			d.problem(path, "%v", err)
+			d.problem(path.String(), "%v", err)
 			return
 		}
 		copyInto(m, v.ProtoReflect())
@@ -295,7 +342,7 @@ func parseDuration(s string) (time.Duration, error) {
 	return time.ParseDuration(strings.TrimSpace(s))
 }
 
-func (d *protoDecoder) listField(n *yaml.Node, m protoreflect.Message, fd protoreflect.FieldDescriptor, path string) {
+func (d *protoDecoder) listField(n *yaml.Node, m protoreflect.Message, fd protoreflect.FieldDescriptor, path *fieldPath) {
 	if n.Kind != yaml.SequenceNode {
 		d.mistyped(path, "a list", n)
 		return
@@ -303,7 +350,7 @@ func (d *protoDecoder) listField(n *yaml.Node, m protoreflect.Message, fd protor
 	list := m.Mutable(fd).List()
 	for i, e := range n.Content {
 		e = deref(e)
-		epath := fmt.Sprintf("%s[%d]", path, i)
+		epath := &fieldPath{parent: path, index: i, kind: pathIndex}
 		if fd.Kind() == protoreflect.MessageKind {
 			el := list.NewElement()
 			if !isNull(e) {
@@ -318,7 +365,7 @@ func (d *protoDecoder) listField(n *yaml.Node, m protoreflect.Message, fd protor
 	}
 }
 
-func (d *protoDecoder) mapField(n *yaml.Node, m protoreflect.Message, fd protoreflect.FieldDescriptor, path string) {
+func (d *protoDecoder) mapField(n *yaml.Node, m protoreflect.Message, fd protoreflect.FieldDescriptor, path *fieldPath) {
 	if n.Kind != yaml.MappingNode {
 		d.mistyped(path, "an object", n)
 		return
@@ -327,10 +374,10 @@ func (d *protoDecoder) mapField(n *yaml.Node, m protoreflect.Message, fd protore
 	kfd, vfd := fd.MapKey(), fd.MapValue()
 	for _, e := range entries(n) {
 		k, v := e.key, e.value
-		epath := joinPath(path, k.Value)
+		epath := &fieldPath{parent: path, name: k.Value}
 		if strings.ContainsAny(k.Value, ".[]") {
 			// app.kubernetes.io/name: the bracketed form Kubernetes uses.
-			epath = path + "[" + k.Value + "]"
+			epath.kind = pathBracketKey
 		}
 		// Map keys are strings in JSON, whatever the key type: "8080" is
 		// a fine key of a map<uint32, ...>.
@@ -365,7 +412,7 @@ func (d *protoDecoder) mapField(n *yaml.Node, m protoreflect.Message, fd protore
 
 // scalar converts a scalar node to a value of fd's kind, recording a problem
 // and returning false when it does not fit.
-func (d *protoDecoder) scalar(n *yaml.Node, fd protoreflect.FieldDescriptor, path string) (protoreflect.Value, bool) {
+func (d *protoDecoder) scalar(n *yaml.Node, fd protoreflect.FieldDescriptor, path *fieldPath) (protoreflect.Value, bool) {
 	if n.Kind != yaml.ScalarNode {
 		d.mistyped(path, kindName(fd), n)
 		return protoreflect.Value{}, false
@@ -402,9 +449,9 @@ func (d *protoDecoder) scalar(n *yaml.Node, fd protoreflect.FieldDescriptor, pat
 			return protoreflect.ValueOfEnum(ev.Number()), true
 		}
 		if c := closest(s, enumValueNames(ed)); c != "" {
-			d.problem(path, "unknown value %q for %s (did you mean %q?)", s, path, c)
+			d.problem(path.String(), "unknown value %q for %s (did you mean %q?)", s, path, c)
 		} else {
-			d.problem(path, "unknown value %q for %s (want one of %s)", s, path, enumNames(ed))
+			d.problem(path.String(), "unknown value %q for %s (want one of %s)", s, path, enumNames(ed))
 		}
 		return protoreflect.Value{}, false
 	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:

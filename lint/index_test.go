@@ -1,0 +1,102 @@
+package lint_test
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/meshlint/meshlint/lint"
+)
+
+func dr(ns, name, host string) *lint.Resource {
+	o := &networkingv1.DestinationRule{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
+	o.Spec.Host = host
+	return lint.NewResource(o, "")
+}
+
+func names(rs []*lint.Resource) []string {
+	out := []string{}
+	for _, r := range rs {
+		out = append(out, r.Name())
+	}
+	return out
+}
+
+// TestLookupHost pins Istio's host matching in both directions through the
+// index: concrete queries find wildcard records, wildcard queries find the
+// records they cover, and "*" matches everything.
+func TestLookupHost(t *testing.T) {
+	ix := lint.NewIndex(lint.DefaultMesh(), false, []*lint.Table{lint.DestinationRulesByHost})
+	ix.AddAll([]*lint.Resource{
+		dr("a", "exact", "api.example.com"),
+		dr("a", "wild", "*.example.com"),
+		dr("a", "deep", "v1.api.example.com"),
+		dr("a", "narrow-wild", "*.api.example.com"),
+		dr("a", "other", "api.example.org"),
+		dr("a", "short", "reviews"), // reviews.a.svc.cluster.local
+		dr("a", "all", "*"),
+	})
+	for _, tc := range []struct {
+		host string
+		want []string
+	}{
+		{"api.example.com", []string{"all", "exact", "wild"}},
+		{"v1.api.example.com", []string{"all", "deep", "narrow-wild", "wild"}},
+		{"example.com", []string{"all"}},
+		{"*.example.com", []string{"all", "deep", "exact", "narrow-wild", "wild"}},
+		{"*.api.example.com", []string{"all", "deep", "narrow-wild", "wild"}},
+		{"reviews.a.svc.cluster.local", []string{"all", "short"}},
+		{"*.svc.cluster.local", []string{"all", "short"}},
+		{"nothing.example.net", []string{"all"}},
+		{"*", []string{"all", "deep", "exact", "narrow-wild", "other", "short", "wild"}},
+	} {
+		t.Run(tc.host, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, names(lint.LookupHost(ix, lint.DestinationRulesByHost, tc.host))); diff != "" {
+				t.Errorf("LookupHost(%q) (-want +got):\n%s", tc.host, diff)
+			}
+		})
+	}
+
+	// Removing and replacing keep every bucket current, the lazily built
+	// wildcard-query buckets included.
+	ix.Remove(lint.Key{Kind: lint.KindDestinationRule, Namespace: "a", Name: "deep"})
+	ix.Add(dr("a", "wild", "*.example.org")) // replaces "wild"
+	for _, tc := range []struct {
+		host string
+		want []string
+	}{
+		{"*.example.com", []string{"all", "exact", "narrow-wild"}},
+		{"v1.api.example.com", []string{"all", "narrow-wild"}},
+		{"api.example.org", []string{"all", "other", "wild"}},
+	} {
+		if diff := cmp.Diff(tc.want, names(lint.LookupHost(ix, lint.DestinationRulesByHost, tc.host))); diff != "" {
+			t.Errorf("after remove/replace, LookupHost(%q) (-want +got):\n%s", tc.host, diff)
+		}
+	}
+}
+
+// TestOverlay: the webhook's view, with the incoming object standing in for
+// its stored version and a deleted one hidden, without touching the index.
+func TestOverlay(t *testing.T) {
+	ix := lint.NewIndex(lint.DefaultMesh(), true, []*lint.Table{lint.DestinationRulesByHost})
+	ix.AddAll([]*lint.Resource{dr("a", "one", "x.example.com"), dr("a", "two", "y.example.com")})
+	v := lint.Overlay(ix, []*lint.Resource{dr("a", "one", "y.example.com")},
+		lint.Key{Kind: lint.KindDestinationRule, Namespace: "a", Name: "two"})
+	if got := names(lint.LookupHost(v, lint.DestinationRulesByHost, "x.example.com")); len(got) != 0 {
+		t.Errorf("stored version still visible under its old host: %v", got)
+	}
+	if diff := cmp.Diff([]string{"one"}, names(lint.LookupHost(v, lint.DestinationRulesByHost, "y.example.com"))); diff != "" {
+		t.Errorf("overlay (-want +got):\n%s", diff)
+	}
+	if got := v.Get(lint.Key{Kind: lint.KindDestinationRule, Namespace: "a", Name: "two"}); got != nil {
+		t.Errorf("hidden resource visible: %v", got)
+	}
+	if diff := cmp.Diff([]string{"one", "two"}, names(ix.List(lint.KindDestinationRule))); diff != "" {
+		t.Errorf("the overlay changed the index (-want +got):\n%s", diff)
+	}
+	if !v.Full() {
+		t.Error("overlay lost the index's visibility")
+	}
+}
