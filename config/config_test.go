@@ -1,0 +1,126 @@
+package config_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/meshlint/meshlint/config"
+	"github.com/meshlint/meshlint/lint"
+)
+
+// contractExample is the config file of CONTRACT.md, verbatim.
+const contractExample = `mesh:                      # what the linter cannot see in files
+  mtls: STRICT             # STRICT | PERMISSIVE | DISABLE; otherwise taken from PeerAuthentications
+  enableAutoMtls: true
+  rootNamespace: istio-system
+  domainSuffix: cluster.local
+  connectTimeout: 10s
+tlsPorts: [443, 8443]
+checks:
+  ML004: {severity: info}
+  retry-without-reset: {flagDefaultPolicy: true}
+  connect-timeout-too-low: {min: 2s}
+  ML011: off
+ignore:
+  - checks: [ML008]
+    namespaces: ["legacy-*"]
+    names: ["*"]
+failOn: warning
+`
+
+func TestParseContractExample(t *testing.T) {
+	c, err := config.Parse(".meshlint.yaml", []byte(contractExample), lint.Registry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	on := true
+	wantMesh := lint.Mesh{MTLS: "STRICT", EnableAutoMtls: &on, RootNamespace: "istio-system",
+		DomainSuffix: "cluster.local", ConnectTimeout: 10 * time.Second, TLSPorts: []uint32{443, 8443}}
+	if diff := cmp.Diff(wantMesh, c.Mesh); diff != "" {
+		t.Errorf("mesh (-want +got):\n%s", diff)
+	}
+	if c.FailOn != lint.SeverityWarning {
+		t.Errorf("failOn = %v", c.FailOn)
+	}
+	s := c.Settings()
+	if s.Severity["ML004"] != lint.SeverityInfo {
+		t.Errorf("ML004 severity = %v, want info", s.Severity["ML004"])
+	}
+	if s.Options["ML004"]["flagDefaultPolicy"] != "true" {
+		t.Errorf("retry-without-reset options = %v (names must resolve to IDs)", s.Options["ML004"])
+	}
+	if s.Options["ML010"]["min"] != "2s" {
+		t.Errorf("connect-timeout-too-low options = %v", s.Options["ML010"])
+	}
+	if !s.Disabled["ML011"] || len(s.Disabled) != 1 {
+		t.Errorf("disabled = %v, want only ML011", s.Disabled)
+	}
+	wantIgnore := []lint.IgnoreRule{{Checks: []string{"ML008"}, Namespaces: []string{"legacy-*"}, Names: []string{"*"}}}
+	if diff := cmp.Diff(wantIgnore, s.Ignore); diff != "" {
+		t.Errorf("ignore (-want +got):\n%s", diff)
+	}
+}
+
+func TestParseDefaults(t *testing.T) {
+	for _, in := range []string{"", "# only a comment\n", "{}\n"} {
+		c, err := config.Parse("c.yaml", []byte(in), lint.Registry())
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		if diff := cmp.Diff(lint.DefaultMesh(), c.Mesh); diff != "" {
+			t.Errorf("%q: mesh (-want +got):\n%s", in, diff)
+		}
+	}
+}
+
+// TestParseErrors: every mistake names the key and its line, never passes
+// silently.
+func TestParseErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		line     int
+		want     string
+	}{
+		{"unknown top-level key", "mesh: {}\nfailon: error\n", 2, `unknown key "failon"`},
+		{"unknown mesh key", "mesh:\n  mtls: STRICT\n  autoMtls: true\n", 3, `unknown key "autoMtls" in mesh`},
+		{"bad mtls", "mesh:\n  mtls: STRICTEST\n", 2, `"STRICTEST" is not an mTLS mode`},
+		{"bad bool", "mesh:\n  enableAutoMtls: maybe\n", 2, `not a boolean`},
+		{"bad duration", "mesh:\n  connectTimeout: ten\n", 2, `not a duration`},
+		{"bad port", "tlsPorts: [443, 70000]\n", 1, `"70000" is not a port number`},
+		{"unknown check", "checks:\n  ML999: off\n", 2, `unknown check "ML999"`},
+		{"unknown check option", "checks:\n  retry-without-reset: {flagDefault: true}\n", 2, `unknown key "flagDefault" in checks.retry-without-reset`},
+		{"bad option type", "checks:\n  connect-timeout-too-low:\n    min: soon\n", 3, `not a duration`},
+		{"bad severity", "checks:\n  ML004: {severity: loud}\n", 2, `"loud" is not a severity`},
+		{"bad failOn", "failOn: sometimes\n", 1, `not a severity`},
+		{"unknown ignore key", "ignore:\n  - checks: [ML008]\n    kinds: [Gateway]\n", 3, `unknown key "kinds" in ignore[0]`},
+		{"bad glob", "ignore:\n  - names: [\"[\"]\n", 2, `not a valid glob`},
+		{"ignore not a list", "ignore: {checks: [ML001]}\n", 1, `ignore must be a list`},
+		{"invalid YAML", "mesh:\n  mtls: [\n", 2, `invalid YAML`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := config.Parse("x.yaml", []byte(tc.in), lint.Registry())
+			if err == nil {
+				t.Fatalf("no error for:\n%s", tc.in)
+			}
+			var ce *config.Error
+			if e, ok := err.(*config.Error); ok {
+				ce = e
+			} else {
+				t.Fatalf("error %v is a %T, want *config.Error", err, err)
+			}
+			if ce.Line != tc.line || ce.File != "x.yaml" || !strings.Contains(ce.Msg, tc.want) {
+				t.Errorf("got %q (line %d), want line %d containing %q", err, ce.Line, tc.line, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := config.Load("does-not-exist.yaml", lint.Registry())
+	if err == nil || !strings.Contains(err.Error(), "does-not-exist.yaml") {
+		t.Fatalf("got %v, want an error naming the file", err)
+	}
+}
