@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/go-logr/logr"
@@ -126,8 +127,8 @@ func FuzzHandler(f *testing.F) {
 		f.Add([]byte(s), false, uint8(0))
 		f.Add([]byte(s), true, uint8(2))
 	}
-	warn := newTestHandler(f, handlerConfig{mode: ModeWarn, checks: append(lint.Registry(), testChecks...)}, gatewaySimple, vsWeb, vsOther)
-	enforce := newTestHandler(f, handlerConfig{mode: ModeEnforce, severity: lint.SeverityInfo, checks: append(lint.Registry(), testChecks...)}, gatewaySimple, vsWeb, vsOther)
+	warn := newTestHandler(f, handlerConfig{mode: ModeWarn, timeout: time.Second, checks: append(lint.Registry(), testChecks...)}, gatewaySimple, vsWeb, vsOther)
+	enforce := newTestHandler(f, handlerConfig{mode: ModeEnforce, timeout: time.Second, severity: lint.SeverityInfo, checks: append(lint.Registry(), testChecks...)}, gatewaySimple, vsWeb, vsOther)
 	f.Fuzz(func(t *testing.T, data []byte, asObject bool, sel uint8) {
 		body := data
 		if asObject {
@@ -151,6 +152,9 @@ func FuzzHandler(f *testing.F) {
 			}
 			resp := review.Response
 			for _, w := range resp.Warnings {
+				if strings.Contains(w, "took longer") {
+					t.Errorf("checks timed out on this input")
+				}
 				if utf8.RuneCountInString(w) > MaxWarningLength {
 					t.Errorf("warning of %d characters: %q", utf8.RuneCountInString(w), w)
 				}
