@@ -3,6 +3,8 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -23,6 +25,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/yaml"
 
@@ -667,6 +670,62 @@ func buildCLI(t *testing.T) string {
 		t.Fatal(cliErr)
 	}
 	return cliBin
+}
+
+// TestServingCertificateReload rotates the serving certificate under a
+// running webhook: new files in --cert-dir, signed by a new CA that replaces
+// the old one in the webhook configuration. Warnings keep coming only if
+// the server picked up the new certificate without a restart.
+func TestServingCertificateReload(t *testing.T) {
+	setup(t)
+	createNamespace(t, "e2e-certs", false)
+	k := newKubectl(t)
+	ca, err := writeServingCert(certDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := kubernetes.NewForConfig(restCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	vwc, err := cs.AdmissionregistrationV1().ValidatingWebhookConfigurations().Get(ctx, "meshlint", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range vwc.Webhooks {
+		vwc.Webhooks[i].ClientConfig.CABundle = ca
+	}
+	if _, err := cs.AdmissionregistrationV1().ValidatingWebhookConfigurations().Update(ctx, vwc, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// The server presents the new certificate: a client trusting only the
+	// new CA gets through.
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(ca)
+	for _, name := range []string{"warn", "enforce"} {
+		addr := fmt.Sprintf("127.0.0.1:%d", webhookByName(name).port)
+		eventually(t, 60*time.Second, "the "+name+" webhook serving the rotated certificate", func() error {
+			c, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12})
+			if err != nil {
+				return err
+			}
+			return c.Close()
+		})
+	}
+	doc := strings.ReplaceAll(checkCases[3].docs[0], "e2e-ml004", "e2e-certs")
+	i := 0
+	eventually(t, 60*time.Second, "warnings through the rotated certificate", func() error {
+		i++
+		got, err := k.apply(strings.Replace(doc, "name: ratings", fmt.Sprintf("name: ratings-%d", i), 1))
+		if err != nil {
+			return err
+		}
+		if len(withPrefix(got, "ML004 retry-without-reset: ")) != 1 {
+			return fmt.Errorf("warnings = %q", got)
+		}
+		return nil
+	})
 }
 
 // TestZZWebhookStopped runs last (tests run in source order; the name says
