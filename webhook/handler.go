@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -100,6 +101,8 @@ type Handler struct {
 	// testHook, when set, runs at the start of every review (tests make it
 	// panic).
 	testHook func()
+	// workers take reviews from Handle; see reviewWithTimeout.
+	workers chan func()
 }
 
 // engine is what a config produces: the runner with its settings and the
@@ -125,7 +128,14 @@ func NewHandler(mesh lint.Mesh, settings lint.Settings, opts HandlerOptions) (*H
 	if opts.Checks == nil {
 		opts.Checks = lint.Registry()
 	}
-	h := &Handler{opts: opts}
+	h := &Handler{opts: opts, workers: make(chan func())}
+	for range 4 * runtime.GOMAXPROCS(0) {
+		go func() {
+			for job := range h.workers {
+				job()
+			}
+		}()
+	}
 	all, err := lint.NewRunner(opts.Checks, lint.Settings{})
 	if err != nil {
 		return nil, fmt.Errorf("building the check runner: %w", err)
@@ -261,7 +271,7 @@ type reviewResult struct {
 
 func (h *Handler) reviewWithTimeout(ctx context.Context, log logr.Logger, req admission.Request, kind lint.Kind) (admission.Response, string) {
 	done := make(chan reviewResult, 1)
-	go func() {
+	job := func() {
 		defer func() {
 			if p := recover(); p != nil {
 				log.Error(fmt.Errorf("panic: %v", p), "checks panicked; allowing the request", "stack", string(debug.Stack()))
@@ -270,7 +280,15 @@ func (h *Handler) reviewWithTimeout(ctx context.Context, log logr.Logger, req ad
 		}()
 		resp, outcome := h.review(log, req, kind)
 		done <- reviewResult{resp, outcome}
-	}()
+	}
+	// The checks run apart from the request so that a timeout can answer
+	// while they go on; an idle worker (its stack already grown) takes
+	// them, else a goroutine of their own.
+	select {
+	case h.workers <- job:
+	default:
+		go job()
+	}
 	timer := time.NewTimer(h.opts.Timeout)
 	defer timer.Stop()
 	select {
