@@ -230,3 +230,101 @@ func BenchmarkServeTLS(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkServeTLSRate is the open-loop variant of the load test: reviews
+// are sent at a fixed rate (LOADTEST_RATE per second, default 2000) over a
+// pool of 32 keep-alive connections, whatever the latency: a slow response
+// never holds the next review back. Latency is taken from when each review
+// is sent (the sender's own timer lateness is not counted against the
+// server). It sends b.N reviews
+// (-benchtime=20000x) and stops after LOADTEST_MAX_SECONDS.
+func BenchmarkServeTLSRate(b *testing.B) {
+	maxTime := 60 * time.Second
+	if s, err := strconv.Atoi(os.Getenv("LOADTEST_MAX_SECONDS")); err == nil && s > 0 {
+		maxTime = time.Duration(s) * time.Second
+	}
+	rates := []int{2000, 4000}
+	if r, err := strconv.Atoi(os.Getenv("LOADTEST_RATE")); err == nil && r > 0 {
+		rates = []int{r}
+	}
+	for _, n := range []int{10_000, 100_000} {
+		for _, rate := range rates {
+			b.Run(fmt.Sprintf("cached=%d/rate=%d", n, rate), func(b *testing.B) {
+				h := benchHandler(b, n)
+				url, pool := serveTLS(b, h)
+				var bodies [][]byte
+				for _, r := range benchRequests {
+					req := benchRequest(r)
+					body, err := json.Marshal(admissionv1.AdmissionReview{
+						TypeMeta: metav1.TypeMeta{APIVersion: "admission.k8s.io/v1", Kind: "AdmissionReview"},
+						Request:  &req.AdmissionRequest,
+					})
+					if err != nil {
+						b.Fatal(err)
+					}
+					bodies = append(bodies, body)
+				}
+				const conns = 32
+				tr := &http.Transport{
+					TLSClientConfig:     &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
+					MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns,
+				}
+				defer tr.CloseIdleConnections()
+				client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+				// Open the connections first, as the API server's are open.
+				var warm sync.WaitGroup
+				for i := range 2 * conns {
+					warm.Add(1)
+					go func() {
+						defer warm.Done()
+						if resp, err := client.Post(url, "application/json", bytes.NewReader(bodies[i%len(bodies)])); err == nil {
+							_, _ = io.Copy(io.Discard, resp.Body)
+							resp.Body.Close()
+						}
+					}()
+				}
+				warm.Wait()
+				interval := time.Second / time.Duration(rate)
+				var mu sync.Mutex
+				var lats []time.Duration
+				var failed atomic.Int64
+				var wg sync.WaitGroup
+				b.ResetTimer()
+				start := time.Now()
+				for i := 0; i < b.N; i++ {
+					due := start.Add(time.Duration(i) * interval)
+					if time.Since(start) > maxTime {
+						break
+					}
+					if d := time.Until(due); d > 0 {
+						time.Sleep(d)
+					}
+					wg.Add(1)
+					go func(i int) {
+						defer wg.Done()
+						t0 := time.Now()
+						resp, err := client.Post(url, "application/json", bytes.NewReader(bodies[i%len(bodies)]))
+						if err != nil {
+							failed.Add(1)
+							return
+						}
+						_, _ = io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+						lat := time.Since(t0)
+						mu.Lock()
+						lats = append(lats, lat)
+						mu.Unlock()
+					}(i)
+				}
+				wg.Wait()
+				elapsed := time.Since(start)
+				b.StopTimer()
+				if f := failed.Load(); f > 0 {
+					b.Errorf("%d reviews failed", f)
+				}
+				b.ReportMetric(float64(len(lats))/elapsed.Seconds(), "reviews/s")
+				reportPercentiles(b, lats)
+			})
+		}
+	}
+}

@@ -69,6 +69,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	ctrllog.SetLogger(log)
+	tuneGC(log)
 
 	restCfg, err := cluster.RESTConfig(kubeconfig, kubecontext)
 	if err != nil {
