@@ -131,10 +131,18 @@ type Index struct {
 	entries map[*Table]map[string][]*Resource
 	// suffixes[t]["~b.c"] are the records of host table t whose host is
 	// under b.c; nil until the first wildcard query of t.
-	suffixes map[*Table]map[string][]*Resource
+	// The map itself is written only by NewIndex; each entry is built
+	// under the write lock, or once (frozen indexes).
+	suffixes map[*Table]*suffixBuckets
 	// fileKeys remembers the keys each resource was filed under, so that
 	// Remove takes it out without recomputing them.
 	fileKeys map[*Resource][]tableKey
+}
+
+// suffixBuckets are a host table's "~suffix" buckets, nil until built.
+type suffixBuckets struct {
+	once sync.Once
+	m    map[string][]*Resource
 }
 
 type tableKey struct {
@@ -151,7 +159,7 @@ func NewIndex(base Mesh, full bool, tables []*Table) *Index {
 		byKey:    map[Key]*Resource{},
 		byKind:   map[Kind]map[Key]*Resource{},
 		entries:  map[*Table]map[string][]*Resource{},
-		suffixes: map[*Table]map[string][]*Resource{},
+		suffixes: map[*Table]*suffixBuckets{},
 		fileKeys: map[*Resource][]tableKey{},
 	}
 	seen := map[*Table]bool{}
@@ -160,6 +168,7 @@ func NewIndex(base Mesh, full bool, tables []*Table) *Index {
 			seen[t] = true
 			ix.tables = append(ix.tables, t)
 			ix.entries[t] = map[string][]*Resource{}
+			ix.suffixes[t] = &suffixBuckets{}
 		}
 	}
 	return ix
@@ -180,14 +189,6 @@ func BuildIndex(base Mesh, full bool, tables []*Table, resources []*Resource) *I
 func (ix *Index) Freeze() {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	if ix.tables != nil {
-		// Wildcard queries would build these lazily, under the write lock.
-		for _, t := range ix.tables {
-			if t.hosts && ix.suffixes[t] == nil {
-				ix.buildSuffixesLocked(t)
-			}
-		}
-	}
 	ix.frozen = true
 }
 
@@ -272,7 +273,7 @@ func (ix *Index) addLocked(r *Resource) {
 			}
 			ix.entries[t][key] = append(ix.entries[t][key], r)
 			fks = append(fks, tableKey{t, key})
-			if sfx := ix.suffixes[t]; sfx != nil {
+			if sfx := ix.suffixes[t].m; sfx != nil {
 				for _, s := range hostSuffixKeys(hostOfIndexKey(key)) {
 					sfx[s] = append(sfx[s], r)
 				}
@@ -310,7 +311,7 @@ func (ix *Index) removeLocked(k Key) {
 	delete(ix.byKind[k.Kind], k)
 	for _, tk := range ix.fileKeys[r] {
 		removeFrom(ix.entries[tk.t], tk.key, r)
-		if sfx := ix.suffixes[tk.t]; sfx != nil {
+		if sfx := ix.suffixes[tk.t].m; sfx != nil {
 			for _, s := range hostSuffixKeys(hostOfIndexKey(tk.key)) {
 				removeFrom(sfx, s, r)
 			}
@@ -357,7 +358,7 @@ func (ix *Index) buildSuffixesLocked(t *Table) {
 			sfx[s] = append(sfx[s], rs...)
 		}
 	}
-	ix.suffixes[t] = sfx
+	ix.suffixes[t].m = sfx
 }
 
 // recomputeMeshLocked overlays the mesh config resources on the base
@@ -409,16 +410,19 @@ func (ix *Index) Lookup(t *Table, key string) []*Resource {
 		panic("lint: lookup in table " + t.Name + " that the index does not maintain")
 	}
 	if t.hosts && len(key) > 0 && key[0] == '~' {
-		if ix.suffixes[t] == nil { // never when frozen
+		if ix.frozen {
+			// No writers: build once, on the first wildcard query.
+			ix.suffixes[t].once.Do(func() { ix.buildSuffixesLocked(t) })
+		} else if ix.suffixes[t].m == nil {
 			ix.mu.RUnlock()
 			ix.mu.Lock()
-			if ix.suffixes[t] == nil {
+			if ix.suffixes[t].m == nil {
 				ix.buildSuffixesLocked(t)
 			}
 			ix.mu.Unlock()
 			ix.mu.RLock()
 		}
-		tab = ix.suffixes[t]
+		tab = ix.suffixes[t].m
 	}
 	bucket := tab[key]
 	if len(bucket) == 0 {

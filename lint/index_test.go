@@ -1,6 +1,8 @@
 package lint_test
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -98,5 +100,35 @@ func TestOverlay(t *testing.T) {
 	}
 	if !v.Full() {
 		t.Error("overlay lost the index's visibility")
+	}
+}
+
+// TestFrozenIndexConcurrentWildcards: a frozen index is read without locks
+// and builds its wildcard buckets on first use; concurrent first uses of
+// several tables must agree (run with -race to check the memory model).
+func TestFrozenIndexConcurrentWildcards(t *testing.T) {
+	var rs []*lint.Resource
+	for i := 0; i < 50; i++ {
+		rs = append(rs, dr("a", fmt.Sprintf("dr-%d", i), fmt.Sprintf("s%d.example.com", i)))
+	}
+	ix := lint.BuildIndex(lint.DefaultMesh(), false, []*lint.Table{lint.DestinationRulesByHost, lint.VirtualServicesByHost}, rs)
+	var wg sync.WaitGroup
+	errs := make(chan string, 16)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if n := len(lint.LookupHost(ix, lint.DestinationRulesByHost, "*.example.com")); n != 50 {
+				errs <- fmt.Sprintf("got %d destination rules, want 50", n)
+			}
+			if n := len(lint.LookupHost(ix, lint.VirtualServicesByHost, "*.example.com")); n != 0 {
+				errs <- fmt.Sprintf("got %d virtual services, want 0", n)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
