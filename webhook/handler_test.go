@@ -572,6 +572,21 @@ func TestConfigReload(t *testing.T) {
 		t.Fatalf("warnings = %q, want one", resp.Warnings)
 	}
 	time.Sleep(50 * time.Millisecond) // let the watcher start
+	// Another file of the directory written without pause (a log, say)
+	// must not hold the reload back.
+	stopNoise := make(chan struct{})
+	defer close(stopNoise)
+	go func() {
+		for {
+			select {
+			case <-stopNoise:
+				return
+			default:
+				_ = os.WriteFile(filepath.Join(dir, "noise.log"), []byte("x"), 0o600)
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+	}()
 	// A broken config is logged and ignored.
 	if err := os.WriteFile(file, []byte("ignore: [{checks: 3}]\n"), 0o600); err != nil {
 		t.Fatal(err)

@@ -33,6 +33,7 @@ func watchConfig(ctx context.Context, file string, h *Handler, log logr.Logger) 
 		return fmt.Errorf("watching config %q: %w", file, err)
 	}
 	last, _ := os.ReadFile(file)
+	log.Info("watching config for changes", "file", file)
 	var timer <-chan time.Time
 	for {
 		select {
@@ -43,11 +44,20 @@ func watchConfig(ctx context.Context, file string, h *Handler, log logr.Logger) 
 				return nil
 			}
 			log.Error(err, "config watch error", "file", file)
-		case _, ok := <-w.Events:
+		case ev, ok := <-w.Events:
 			if !ok {
 				return nil
 			}
-			timer = time.After(reloadDelay)
+			// Other files in the directory change too (logs, certificates):
+			// only the config file and a ConfigMap volume's ..data swap count.
+			if filepath.Clean(ev.Name) != filepath.Clean(file) && filepath.Base(ev.Name) != "..data" {
+				continue
+			}
+			// The first event of a burst starts the delay; later ones do not
+			// push it back, so a busy directory cannot starve the reload.
+			if timer == nil {
+				timer = time.After(reloadDelay)
+			}
 		case <-timer:
 			timer = nil
 			data, err := os.ReadFile(file)

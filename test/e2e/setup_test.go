@@ -47,6 +47,8 @@ var (
 	setupErr   error
 	caPEM      []byte
 	certDir    string
+	// configFile is the warn webhook's --config.
+	configFile string
 )
 
 // Labels that route namespaces to the warn or the enforce webhook.
@@ -54,6 +56,9 @@ const (
 	modeLabel   = "meshlint.io/mode"
 	modeEnforce = "enforce"
 )
+
+// initialConfig is the warn webhook's config file when it starts.
+const initialConfig = "failOn: warning\n"
 
 // setup starts a warn-mode and an enforce-mode webhook and registers one
 // ValidatingWebhookConfiguration with an entry for each: namespaces labelled
@@ -75,11 +80,15 @@ func doSetup() error {
 	if caPEM, err = writeServingCert(certDir); err != nil {
 		return err
 	}
+	configFile = filepath.Join(certDir, "meshlint.yaml")
+	if err := os.WriteFile(configFile, []byte(initialConfig), 0o600); err != nil {
+		return err
+	}
 	for _, w := range []struct {
 		name string
 		args []string
 	}{
-		{"warn", []string{"--mode", "warn"}},
+		{"warn", []string{"--mode", "warn", "--config", configFile}},
 		{"enforce", []string{"--mode", "enforce", "--enforce-severity", "error"}},
 	} {
 		p, err := startWebhook(w.name, w.args...)

@@ -672,6 +672,53 @@ func buildCLI(t *testing.T) string {
 	return cliBin
 }
 
+// TestConfigReload changes the running warn webhook's config file the way
+// a ConfigMap volume does (a new file renamed over the old one): an ignore
+// rule for a namespace silences its findings without a restart.
+func TestConfigReload(t *testing.T) {
+	setup(t)
+	createNamespace(t, "e2e-config", false)
+	k := newKubectl(t)
+	doc := strings.ReplaceAll(checkCases[3].docs[0], "e2e-ml004", "e2e-config")
+	i := 0
+	warnings := func() ([]string, error) {
+		i++
+		got, err := k.apply(strings.Replace(doc, "name: ratings", fmt.Sprintf("name: ratings-%d", i), 1))
+		return withPrefix(got, "ML004 "), err
+	}
+	if got, err := warnings(); err != nil || len(got) != 1 {
+		t.Fatalf("before the change: warnings %q, err %v; want the ML004 one", got, err)
+	}
+	replace := func(content string) {
+		t.Helper()
+		tmp := configFile + ".tmp"
+		if err := os.WriteFile(tmp, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, configFile); err != nil {
+			t.Fatal(err)
+		}
+	}
+	replace("ignore:\n- checks: [retry-without-reset]\n  namespaces: [e2e-config]\n")
+	t.Cleanup(func() { replace(initialConfig) })
+	eventually(t, 30*time.Second, "the ignore rule taking effect", func() error {
+		got, err := warnings()
+		if err != nil {
+			return err
+		}
+		if len(got) > 0 {
+			return fmt.Errorf("warnings %q", got)
+		}
+		return nil
+	})
+	// A broken config is logged and the one in force stays.
+	replace("ignore: [{checks: 3}]\n")
+	time.Sleep(time.Second)
+	if got, err := warnings(); err != nil || len(got) > 0 {
+		t.Errorf("after a broken config: warnings %q, err %v; want the ignore rule still in force", got, err)
+	}
+}
+
 // TestServingCertificateReload rotates the serving certificate under a
 // running webhook: new files in --cert-dir, signed by a new CA that replaces
 // the old one in the webhook configuration. Warnings keep coming only if
