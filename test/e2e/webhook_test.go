@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -27,8 +28,10 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/yaml"
 
+	"github.com/meshlint/meshlint/cluster"
 	"github.com/meshlint/meshlint/lint"
 	"github.com/meshlint/meshlint/lint/load"
 	"github.com/meshlint/meshlint/webhook"
@@ -773,6 +776,79 @@ func TestServingCertificateReload(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestClusterListWithNamespacePermissionsOnly lists as a user who may read
+// the meshlint kinds in one namespace only: cluster.List falls back to that
+// namespace, and the mesh ConfigMap it may not read is reported as skipped.
+func TestClusterListWithNamespacePermissionsOnly(t *testing.T) {
+	setup(t)
+	const ns = "e2e-rbac"
+	createNamespace(t, ns, false)
+	k := newKubectl(t)
+	k.mustApply(t, strings.ReplaceAll(checkCases[3].docs[0], "e2e-ml004", ns))
+	cs, err := kubernetes.NewForConfig(restCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	role := &rbacv1.Role{
+		ObjectMeta: metav1.ObjectMeta{Name: "meshlint-reader", Namespace: ns},
+		Rules: []rbacv1.PolicyRule{
+			{APIGroups: []string{"networking.istio.io", "security.istio.io"}, Resources: []string{"*"}, Verbs: []string{"get", "list"}},
+			{APIGroups: []string{""}, Resources: []string{"services"}, Verbs: []string{"get", "list"}},
+		},
+	}
+	if _, err := cs.RbacV1().Roles(ns).Create(ctx, role, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	binding := &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "meshlint-reader", Namespace: ns},
+		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: role.Name},
+		Subjects:   []rbacv1.Subject{{Kind: "User", Name: "ns-reader", APIGroup: "rbac.authorization.k8s.io"}},
+	}
+	if _, err := cs.RbacV1().RoleBindings(ns).Create(ctx, binding, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	user, err := env.AddUser(envtest.User{Name: "ns-reader"}, restCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var snap *cluster.Snapshot
+	eventually(t, 30*time.Second, "listing with namespace permissions", func() error {
+		var err error
+		snap, err = cluster.List(ctx, user.Config(), cluster.Options{Namespace: ns, Mesh: lint.DefaultMesh()})
+		if err != nil {
+			return err
+		}
+		if len(snap.Targets) != 1 {
+			return fmt.Errorf("targets %v, want the one VirtualService", snap.Targets)
+		}
+		return nil
+	})
+	if got := snap.Targets[0].Key(); got != (lint.Key{Kind: lint.KindVirtualService, Namespace: ns, Name: "ratings"}) {
+		t.Errorf("target %v", got)
+	}
+	forbidden := 0
+	for _, err := range snap.Skipped {
+		if apierrors.IsForbidden(err) {
+			forbidden++
+		}
+	}
+	if forbidden != 1 {
+		t.Errorf("skipped %v, want only the mesh ConfigMap, as forbidden", snap.Skipped)
+	}
+	rn, err := lint.NewRunner(lint.Registry(), lint.Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, f := range cluster.Lint(rn, lint.DefaultMesh(), snap) {
+		ids = append(ids, f.Check.ID)
+	}
+	if !slices.Contains(ids, "ML004") {
+		t.Errorf("findings %v, want ML004", ids)
+	}
 }
 
 // TestZZWebhookStopped runs last (tests run in source order; the name says
