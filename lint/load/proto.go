@@ -23,7 +23,7 @@ import (
 // the rest of the resource is still linted.
 type protoDecoder struct {
 	// paths is the current chunk of path nodes (see path).
-	paths []fieldPath
+	paths    []fieldPath
 	problems []lint.SchemaProblem
 }
 
