@@ -69,7 +69,7 @@ func watchConfig(ctx context.Context, file string, h *Handler, log logr.Logger) 
 				continue
 			}
 			last = data
-			if err := reloadConfig(file, data, h); err != nil {
+			if err := reloadConfig(file, data, h, log); err != nil {
 				log.Error(err, "unable to apply config; keeping the previous one", "file", file)
 				continue
 			}
@@ -78,10 +78,16 @@ func watchConfig(ctx context.Context, file string, h *Handler, log logr.Logger) 
 	}
 }
 
-func reloadConfig(file string, data []byte, h *Handler) error {
+func reloadConfig(file string, data []byte, h *Handler, log logr.Logger) error {
 	cfg, err := config.Parse(file, data, lint.Registry())
 	if err != nil {
 		return fmt.Errorf("parsing config: %w", err)
+	}
+	if old := h.engine.Load().mesh.RootNamespace; cfg.Mesh.RootNamespace != old {
+		// The informer for the mesh ConfigMap is scoped to the root
+		// namespace the webhook started with.
+		log.Info("the root namespace changed; restart the webhook to read the mesh ConfigMap of the new one",
+			"was", old, "now", cfg.Mesh.RootNamespace)
 	}
 	return h.Reconfigure(cfg.Mesh, cfg.Settings())
 }
