@@ -12,7 +12,6 @@ import (
 	"github.com/go-logr/logr"
 	networkingapi "istio.io/api/networking/v1alpha3"
 	securityapi "istio.io/api/security/v1beta1"
-	typeapi "istio.io/api/type/v1beta1"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	networkingv1alpha3 "istio.io/client-go/pkg/apis/networking/v1alpha3"
 	securityv1 "istio.io/client-go/pkg/apis/security/v1"
@@ -125,7 +124,6 @@ func generateCluster(n int) []*lint.Resource {
 			}},
 		}})
 	}
-	_ = typeapi.WorkloadSelector{}
 	return out[:n]
 }
 
