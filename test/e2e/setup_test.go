@@ -25,6 +25,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/meshlint/meshlint/charts"
 	"github.com/meshlint/meshlint/webhook"
 )
 
@@ -201,55 +202,45 @@ func webhookByName(name string) *webhookProcess {
 	return webhooks[name]
 }
 
-// registerWebhooks installs the ValidatingWebhookConfiguration the chart
-// installs, with URLs pointing at the in-process servers.
+// registerWebhooks installs the chart's own ValidatingWebhookConfiguration
+// (rendered with the Helm SDK, as users install it: rules, failure policy,
+// timeout, namespace selector), pointed at the in-process servers. Its one
+// webhook is installed twice: for the warn server on namespaces without
+// meshlint.io/mode=enforce, and for the enforce server on those with it.
 func registerWebhooks() error {
-	cs, err := kubernetes.NewForConfig(restCfg)
+	objs, err := charts.Render(nil)
 	if err != nil {
 		return err
 	}
-	rules := []admissionregistrationv1.RuleWithOperations{
-		{
-			Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update},
-			Rule: admissionregistrationv1.Rule{
-				APIGroups: []string{"networking.istio.io"}, APIVersions: []string{"*"},
-				Resources: []string{"destinationrules", "virtualservices", "gateways", "serviceentries", "envoyfilters"},
-			},
-		},
-		{
-			Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update},
-			Rule: admissionregistrationv1.Rule{
-				APIGroups: []string{"security.istio.io"}, APIVersions: []string{"*"}, Resources: []string{"peerauthentications"},
-			},
-		},
-		{
-			Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update},
-			Rule: admissionregistrationv1.Rule{
-				APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{"services"},
-			},
-		},
+	chartVWC, err := charts.WebhookConfiguration(objs)
+	if err != nil {
+		return err
 	}
-	ignore := admissionregistrationv1.Ignore
-	none := admissionregistrationv1.SideEffectClassNone
-	timeout := int32(5)
+	if len(chartVWC.Webhooks) != 1 {
+		return fmt.Errorf("the chart's configuration has %d webhooks, want 1", len(chartVWC.Webhooks))
+	}
 	entry := func(name string, op metav1.LabelSelectorOperator) admissionregistrationv1.ValidatingWebhook {
-		url := fmt.Sprintf("https://127.0.0.1:%d%s", webhookByName(name).port, webhook.Path)
-		return admissionregistrationv1.ValidatingWebhook{
-			Name:                    name + ".meshlint.io",
-			ClientConfig:            admissionregistrationv1.WebhookClientConfig{URL: &url, CABundle: caPEM},
-			Rules:                   rules,
-			FailurePolicy:           &ignore,
-			SideEffects:             &none,
-			TimeoutSeconds:          &timeout,
-			AdmissionReviewVersions: []string{"v1"},
-			NamespaceSelector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
-				{Key: modeLabel, Operator: op, Values: []string{modeEnforce}},
-			}},
+		vwc := chartVWC.DeepCopy()
+		charts.PointAt(vwc, fmt.Sprintf("https://127.0.0.1:%d", webhookByName(name).port), caPEM)
+		wh := vwc.Webhooks[0]
+		if name != "warn" {
+			wh.Name = name + "." + wh.Name
 		}
+		if wh.NamespaceSelector == nil {
+			wh.NamespaceSelector = &metav1.LabelSelector{}
+		}
+		wh.NamespaceSelector.MatchExpressions = append(wh.NamespaceSelector.MatchExpressions,
+			metav1.LabelSelectorRequirement{Key: modeLabel, Operator: op, Values: []string{modeEnforce}})
+		return wh
 	}
-	vwc := &admissionregistrationv1.ValidatingWebhookConfiguration{
-		ObjectMeta: metav1.ObjectMeta{Name: "meshlint"},
-		Webhooks:   []admissionregistrationv1.ValidatingWebhook{entry("warn", metav1.LabelSelectorOpNotIn), entry("enforce", metav1.LabelSelectorOpIn)},
+	vwc := chartVWC.DeepCopy()
+	vwc.Webhooks = []admissionregistrationv1.ValidatingWebhook{entry("warn", metav1.LabelSelectorOpNotIn), entry("enforce", metav1.LabelSelectorOpIn)}
+	if p := vwc.Webhooks[0].FailurePolicy; p == nil || *p != admissionregistrationv1.Ignore {
+		return fmt.Errorf("the chart's failurePolicy is %v, the suite expects Ignore", p)
+	}
+	cs, err := kubernetes.NewForConfig(restCfg)
+	if err != nil {
+		return err
 	}
 	_, err = cs.AdmissionregistrationV1().ValidatingWebhookConfigurations().Create(context.Background(), vwc, metav1.CreateOptions{})
 	return err
