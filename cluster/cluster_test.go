@@ -1,0 +1,39 @@
+package cluster
+
+import (
+	"testing"
+
+	"github.com/meshlint/meshlint/lint"
+)
+
+// TestTypesCoverEveryKind checks that the cluster reads every kind the
+// checks read (the mesh config comes from its ConfigMap), that the scheme
+// knows each type, and that each wraps into a Resource of its kind.
+func TestTypesCoverEveryKind(t *testing.T) {
+	s := Scheme()
+	seen := map[lint.Kind]bool{}
+	for _, typ := range Types {
+		seen[typ.Kind] = true
+		obj := typ.New()
+		obj.SetNamespace("ns")
+		obj.SetName("n")
+		if _, _, err := s.ObjectKinds(obj); err != nil {
+			t.Errorf("%s: the scheme does not know %T: %v", typ.Kind, obj, err)
+		}
+		if _, _, err := s.ObjectKinds(typ.NewList()); err != nil {
+			t.Errorf("%s: the scheme does not know its list: %v", typ.Kind, err)
+		}
+		r := Resource(typ, obj)
+		if r == nil || r.Kind != typ.Kind || r.APIVersion != typ.APIVersion {
+			t.Errorf("%s: wrapped as %+v", typ.Kind, r)
+		}
+		if items := typ.Items(typ.NewList()); len(items) != 0 {
+			t.Errorf("%s: an empty list has %d items", typ.Kind, len(items))
+		}
+	}
+	for _, k := range lint.Kinds {
+		if k != lint.KindMeshConfig && !seen[k] {
+			t.Errorf("kind %s is not read from the cluster", k)
+		}
+	}
+}
