@@ -186,6 +186,7 @@ func (d *docDecoder) istio(n *yaml.Node, kind lint.Kind, apiVersion string, om *
 		return nil
 	}
 	pd := &protoDecoder{}
+	defer pd.release()
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if k := n.Content[i].Value; !topLevel[k] {
 			pd.problem(k, "unknown field %q at the top level%s", k, suggestTopLevel(k))
@@ -245,6 +246,7 @@ func (d *docDecoder) configMap(n *yaml.Node) {
 			return
 		}
 		pd := &protoDecoder{}
+		defer pd.release()
 		if len(inner.Content) > 0 {
 			pd.message(inner.Content[0], mc.Spec.ProtoReflect(), rootPath("data.mesh"))
 		}
@@ -264,6 +266,7 @@ func (d *docDecoder) istioOperator(n *yaml.Node, apiVersion string) {
 		return
 	}
 	pd := &protoDecoder{}
+	defer pd.release()
 	pd.message(meshNode, mc.Spec.ProtoReflect(), rootPath("spec.meshConfig"))
 	d.res.resources = append(d.res.resources, &lint.Resource{Kind: lint.KindMeshConfig, APIVersion: apiVersion, Object: mc, Locator: d.loc, Problems: pd.problems})
 }
@@ -285,6 +288,7 @@ func MeshConfigFromConfigMap(cm *corev1.ConfigMap) (*lint.Resource, error) {
 		return nil, fmt.Errorf("data.mesh of ConfigMap %s/%s expands YAML aliases to more than %d nodes", cm.Namespace, cm.Name, maxExpandedNodes)
 	}
 	pd := &protoDecoder{}
+	defer pd.release()
 	if len(inner.Content) > 0 {
 		pd.message(inner.Content[0], mc.Spec.ProtoReflect(), rootPath("data.mesh"))
 	}

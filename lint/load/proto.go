@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -22,8 +23,10 @@ import (
 // fit the schema as a SchemaProblem at its path instead of failing, so that
 // the rest of the resource is still linted.
 type protoDecoder struct {
-	// paths is the current chunk of path nodes (see path).
+	// paths is the current chunk of path nodes, chunks every chunk in use
+	// (see path).
 	paths    []fieldPath
+	chunks   []*[]fieldPath
 	problems []lint.SchemaProblem
 }
 
@@ -80,14 +83,31 @@ const (
 	pathBracketKey                 // [name], for map keys with dots
 )
 
-// path returns a pointer to a copy of p taken from a chunk of path nodes:
-// one allocation per 256 fields instead of one per field.
+// path returns a pointer to a copy of p, taken from chunks of path nodes
+// that decoders share through a pool: path nodes live only while a spec is
+// decoded (problems keep strings), so decoding allocates none per field.
 func (d *protoDecoder) path(p fieldPath) *fieldPath {
 	if len(d.paths) == cap(d.paths) {
-		d.paths = make([]fieldPath, 0, 256)
+		c := pathChunks.Get().(*[]fieldPath)
+		d.chunks = append(d.chunks, c)
+		d.paths = (*c)[:0]
 	}
 	d.paths = append(d.paths, p)
 	return &d.paths[len(d.paths)-1]
+}
+
+var pathChunks = sync.Pool{New: func() any {
+	c := make([]fieldPath, 0, 512)
+	return &c
+}}
+
+// release returns the decoder's path chunks to the pool; the decoder's
+// path nodes must not be used after it.
+func (d *protoDecoder) release() {
+	for _, c := range d.chunks {
+		pathChunks.Put(c)
+	}
+	d.chunks, d.paths = nil, nil
 }
 
 // rootPath starts a path at root ("spec", "data.mesh").
