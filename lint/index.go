@@ -176,11 +176,56 @@ func NewIndex(base Mesh, full bool, tables []*Table) *Index {
 
 // BuildIndex returns a frozen index of resources, built in one go: the
 // CLI's. It keeps no bookkeeping for removals.
+//
+// The tables are independent, so they are built in parallel, each by one
+// goroutine, once the resource that wins each key (the last one given) is
+// known.
 func BuildIndex(base Mesh, full bool, tables []*Table, resources []*Resource) *Index {
 	ix := NewIndex(base, full, tables)
 	ix.static = true
-	ix.AddAll(resources)
-	ix.Freeze()
+	ix.byKey = make(map[Key]*Resource, len(resources))
+	keys := make([]Key, len(resources))
+	for i, r := range resources {
+		keys[i] = r.Key()
+		ix.byKey[keys[i]] = r
+	}
+	won := func(i int) bool { return ix.byKey[keys[i]] == resources[i] }
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i, r := range resources {
+			if !won(i) {
+				continue
+			}
+			kind := ix.byKind[r.Kind]
+			if kind == nil {
+				kind = map[Key]*Resource{}
+				ix.byKind[r.Kind] = kind
+			}
+			kind[keys[i]] = r
+		}
+	}()
+	for _, t := range ix.tables {
+		wg.Add(1)
+		go func(t *Table, entries map[string][]*Resource) {
+			defer wg.Done()
+			for i, r := range resources {
+				if r.Kind != t.Kind || !won(i) {
+					continue
+				}
+				for _, key := range t.Keys(r, &ix.base) {
+					if t.hosts {
+						key = hostIndexKey(key)
+					}
+					entries[key] = append(entries[key], r)
+				}
+			}
+		}(t, ix.entries[t])
+	}
+	wg.Wait()
+	ix.recomputeMeshLocked()
+	ix.frozen = true
 	return ix
 }
 

@@ -132,3 +132,31 @@ func TestFrozenIndexConcurrentWildcards(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+// TestBuildIndexMatchesAdd: the parallel static build files everything the
+// incremental one does, and the last of two resources with one key wins.
+func TestBuildIndexMatchesAdd(t *testing.T) {
+	rs := []*lint.Resource{
+		dr("a", "one", "x.example.com"),
+		dr("a", "two", "*.example.com"),
+		dr("a", "one", "y.example.com"), // replaces the first "one"
+	}
+	tables := []*lint.Table{lint.DestinationRulesByHost}
+	built := lint.BuildIndex(lint.DefaultMesh(), false, tables, rs)
+	added := lint.NewIndex(lint.DefaultMesh(), false, tables)
+	for _, r := range rs {
+		added.Add(r)
+	}
+	for _, host := range []string{"x.example.com", "y.example.com", "*.example.com", "z.example.com"} {
+		b, a := names(lint.LookupHost(built, lint.DestinationRulesByHost, host)), names(lint.LookupHost(added, lint.DestinationRulesByHost, host))
+		if diff := cmp.Diff(a, b); diff != "" {
+			t.Errorf("%s: BuildIndex differs from Add (-add +build):\n%s", host, diff)
+		}
+	}
+	if diff := cmp.Diff([]string{"two"}, names(lint.LookupHost(built, lint.DestinationRulesByHost, "x.example.com"))); diff != "" {
+		t.Errorf("replaced resource still filed under its old host (-want +got):\n%s", diff)
+	}
+	if n := len(built.List(lint.KindDestinationRule)); n != 2 {
+		t.Errorf("List has %d destination rules, want 2", n)
+	}
+}
