@@ -213,18 +213,36 @@ func terminatedMoreSpecifically(servers []BoundServer, pt BoundServer, vsNS stri
 // gateways do not exclude that server.
 func httpRoutesReach(routes []*networkingapi.HTTPRoute, ns, gwRef string, port uint32) bool {
 	for _, rt := range routes {
-		if len(rt.GetMatch()) == 0 {
+		if matchesReach(rt.GetMatch(), ns, gwRef, port) {
 			return true
 		}
-		for _, m := range rt.GetMatch() {
-			if m.GetPort() != 0 && m.GetPort() != port {
-				continue
-			}
-			if gws := m.GetGateways(); len(gws) > 0 && !refListed(gws, ns, gwRef) {
-				continue
-			}
-			return true
+	}
+	return false
+}
+
+// scopedMatch is what http and tls route matches share to scope a route to
+// a port and to gateways.
+type scopedMatch interface {
+	GetPort() uint32
+	GetGateways() []string
+}
+
+// matchesReach reports whether a route with these matches, in a
+// VirtualService of namespace ns, can match traffic of the server on port of
+// the Gateway gwRef: no match at all, or a match whose port and gateways do
+// not exclude that server.
+func matchesReach[M scopedMatch](matches []M, ns, gwRef string, port uint32) bool {
+	if len(matches) == 0 {
+		return true
+	}
+	for _, m := range matches {
+		if m.GetPort() != 0 && m.GetPort() != port {
+			continue
 		}
+		if gws := m.GetGateways(); len(gws) > 0 && !refListed(gws, ns, gwRef) {
+			continue
+		}
+		return true
 	}
 	return false
 }

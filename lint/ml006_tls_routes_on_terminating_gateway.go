@@ -128,16 +128,7 @@ func runTLSRoutesOnTerminatingGateway(pass *Pass) {
 // not exclude that server (as httpRoutesReach does for http routes).
 func tlsRoutesReach(routes []*networkingapi.TLSRoute, ns, gwRef string, port uint32) bool {
 	for _, rt := range routes {
-		if len(rt.GetMatch()) == 0 {
-			return true
-		}
-		for _, m := range rt.GetMatch() {
-			if m.GetPort() != 0 && m.GetPort() != port {
-				continue
-			}
-			if gws := m.GetGateways(); len(gws) > 0 && !refListed(gws, ns, gwRef) {
-				continue
-			}
+		if matchesReach(rt.GetMatch(), ns, gwRef, port) {
 			return true
 		}
 	}
