@@ -9,11 +9,14 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"google.golang.org/protobuf/types/known/durationpb"
 	"gopkg.in/yaml.v3"
+	meshconfig "istio.io/api/mesh/v1alpha1"
 
 	"github.com/meshlint/meshlint/lint"
 )
@@ -33,6 +36,8 @@ type Config struct {
 	// Checks holds per-check settings by check ID.
 	Checks map[string]CheckConfig
 	Ignore []lint.IgnoreRule
+	// meshKeys are the positions of the mesh block's keys ("mesh.mtls").
+	meshKeys map[string]lint.Position
 }
 
 // CheckConfig is what the config says about one check.
@@ -91,11 +96,12 @@ func Parse(file string, data []byte, registry []*lint.Check) (*Config, error) {
 	if len(doc.Content) == 0 {
 		return c, nil
 	}
-	p := &parser{file: file, registry: registry}
+	p := &parser{file: file, registry: registry, at: map[string]lint.Position{}}
 	p.root(doc.Content[0], c)
 	if p.err != nil {
 		return nil, p.err
 	}
+	c.meshKeys = p.at
 	return c, nil
 }
 
@@ -103,6 +109,7 @@ type parser struct {
 	file     string
 	registry []*lint.Check
 	err      *Error
+	at       map[string]lint.Position // positions of keys worth pointing at
 }
 
 func (p *parser) fail(n *yaml.Node, format string, args ...any) {
@@ -176,6 +183,7 @@ func (p *parser) mesh(n *yaml.Node, m *lint.Mesh) {
 			if d, ok := p.duration(v, "mesh.connectTimeout"); ok {
 				m.ConnectTimeout = d
 			}
+			p.at["mesh.connectTimeout"] = lint.Position{File: p.file, Line: k.Line, Column: k.Column}
 		default:
 			p.fail(k, "unknown key %q in mesh (want mtls, enableAutoMtls, rootNamespace, domainSuffix or connectTimeout)", k.Value)
 		}
@@ -392,4 +400,34 @@ func (c *Config) Settings() lint.Settings {
 		}
 	}
 	return s
+}
+
+// MeshResource returns the mesh block of the config file as a mesh config
+// resource, so that checks of the mesh config (connect-timeout-too-low)
+// report on the file's own lines; nil when the block sets nothing they read.
+func (c *Config) MeshResource() *lint.Resource {
+	if c.Mesh.ConnectTimeout == 0 || c.File == "" {
+		return nil
+	}
+	mc := &lint.MeshConfig{SourceKind: lint.SourceKindConfig, Spec: &meshconfig.MeshConfig{
+		ConnectTimeout: durationpb.New(c.Mesh.ConnectTimeout),
+	}}
+	mc.Name, mc.Namespace = filepath.Base(c.File), c.Mesh.RootNamespace
+	r := lint.NewResource(mc, "meshlint.io/config")
+	r.Locator = keyLocator{file: c.File, keys: c.meshKeys}
+	return r
+}
+
+// keyLocator points field paths of the config file at the keys recorded
+// while parsing it.
+type keyLocator struct {
+	file string
+	keys map[string]lint.Position
+}
+
+func (l keyLocator) Locate(path string) lint.Position {
+	if p, ok := l.keys[path]; ok {
+		return p
+	}
+	return lint.Position{File: l.file, Line: 1, Column: 1}
 }

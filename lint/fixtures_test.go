@@ -126,6 +126,9 @@ func runFixture(t *testing.T, c *lint.Check, f fixture) ([]string, map[lint.Kind
 			lines = append(lines, fmt.Sprintf("%s:%d: input error: %s", e.File, e.Line, e.Message))
 		}
 	}
+	if mr := cfg.MeshResource(); mr != nil {
+		resources = append(resources, mr) // as the CLI lints the config's mesh block
+	}
 	ix := lint.NewIndex(cfg.Mesh, full, rn.Tables())
 	for _, r := range resources {
 		ix.Add(r)

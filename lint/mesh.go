@@ -8,8 +8,9 @@ import (
 )
 
 // MeshConfig is the mesh config found among the inputs: the `mesh` key of
-// the `istio` ConfigMap in the root namespace, or the spec.meshConfig of an
-// IstioOperator. It is a Resource of KindMeshConfig.
+// the `istio` ConfigMap in the root namespace, the spec.meshConfig of an
+// IstioOperator, or the mesh block of the meshlint config file. It is a
+// Resource of KindMeshConfig.
 type MeshConfig struct {
 	metav1.ObjectMeta
 	// SourceKind is "ConfigMap" or "IstioOperator".
@@ -17,12 +18,19 @@ type MeshConfig struct {
 	Spec       *meshconfig.MeshConfig
 }
 
+// SourceKindConfig marks the mesh block of the meshlint config file.
+const SourceKindConfig = "MeshlintConfig"
+
 // FieldPath returns the path of a mesh config field ("connectTimeout") in
 // the resource it came from: data.mesh.connectTimeout in the ConfigMap,
-// spec.meshConfig.connectTimeout in an IstioOperator.
+// spec.meshConfig.connectTimeout in an IstioOperator, mesh.connectTimeout
+// in the meshlint config file.
 func (m *MeshConfig) FieldPath(field string) string {
-	if m.SourceKind == "IstioOperator" {
+	switch m.SourceKind {
+	case "IstioOperator":
 		return "spec.meshConfig." + field
+	case SourceKindConfig:
+		return "mesh." + field
 	}
 	return "data.mesh." + field
 }

@@ -32,8 +32,9 @@ applies).
 
 Choices where the catalog is silent: each level is reported on its own field, even when a lower
 level overrides it for some ports or subsets (it still applies to the others); the mesh block of the
-meshlint config file describes the cluster rather than a manifest, so its connectTimeout is not
-reported (there is no resource to point at); a 0s timeout fires like any other low value.`,
+meshlint config file stands for the mesh config when the cluster's is not among the inputs, so a
+low mesh.connectTimeout there is reported at its line in the config file; a 0s timeout fires like
+any other low value.`,
 	Example: `apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata:

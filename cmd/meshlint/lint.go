@@ -180,7 +180,12 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		res := load.Paths(paths, stdin, load.Options{DefaultNamespace: f.namespace, Mesh: cfg.Mesh})
 		rep.Files, rep.Resources, rep.Errors = res.Files, len(res.Resources), res.Errors
 		log.V(1).Info("loaded inputs", "files", res.Files, "resources", len(res.Resources), "errors", len(res.Errors))
-		findings = rn.Lint(cfg.Mesh, false, res.Resources)
+		resources := res.Resources
+		if mr := cfg.MeshResource(); mr != nil {
+			// The config file's mesh block is linted like a mesh config.
+			resources = append(resources, mr)
+		}
+		findings = rn.Lint(cfg.Mesh, false, resources)
 	}
 	log.V(1).Info("linted", "checks", len(rn.Checks()), "findings", len(findings), "duration", time.Since(start))
 	for _, fd := range findings {
