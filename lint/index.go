@@ -486,10 +486,9 @@ func (ix *Index) Lookup(t *Table, key string) []*Resource {
 // the webhook's view of the cluster with the incoming object (CREATE,
 // UPDATE) laid over it, or with the deleted one removed.
 func Overlay(base *Index, top []*Resource, hidden ...Key) View {
-	o := &overlay{base: base, hide: map[Key]bool{}}
-	o.top = NewIndex(base.base, base.full, base.tables)
+	o := &overlay{base: base, hide: map[Key]bool{}, top: map[Key]*Resource{}, tables: map[*Table]map[string][]*Resource{}}
 	for _, r := range top {
-		o.top.Add(r)
+		o.top[r.Key()] = r
 		o.hide[r.Key()] = true
 	}
 	for _, k := range hidden {
@@ -515,18 +514,24 @@ func Overlay(base *Index, top []*Resource, hidden ...Key) View {
 	return o
 }
 
+// overlay is the view Overlay returns. The few resources laid over the
+// index are filed in a table only when a check first looks that table up,
+// so a request pays for the tables its checks use.
 type overlay struct {
 	base *Index
-	top  *Index
+	top  map[Key]*Resource
 	hide map[Key]bool
 	mesh *Mesh
+
+	mu     sync.Mutex
+	tables map[*Table]map[string][]*Resource
 }
 
 func (o *overlay) Mesh() *Mesh { m := *o.mesh; return &m }
 func (o *overlay) Full() bool  { return o.base.full }
 
 func (o *overlay) Get(k Key) *Resource {
-	if r := o.top.Get(k); r != nil {
+	if r := o.top[k]; r != nil {
 		return r
 	}
 	if o.hide[k] {
@@ -547,13 +552,45 @@ func (o *overlay) merge(base, top []*Resource) []*Resource {
 	}
 	out = append(out, top...)
 	sortResources(out)
-	return out
+	return slices.CompactFunc(out, func(a, b *Resource) bool { return a == b })
 }
 
 func (o *overlay) List(kind Kind) []*Resource {
-	return o.merge(o.base.List(kind), o.top.List(kind))
+	var top []*Resource
+	for _, r := range o.top {
+		if r.Kind == kind {
+			top = append(top, r)
+		}
+	}
+	return o.merge(o.base.List(kind), top)
 }
 
 func (o *overlay) Lookup(t *Table, key string) []*Resource {
-	return o.merge(o.base.Lookup(t, key), o.top.Lookup(t, key))
+	return o.merge(o.base.Lookup(t, key), o.topTable(t)[key])
+}
+
+// topTable files the overlaid resources of t's kind in t, once.
+func (o *overlay) topTable(t *Table) map[string][]*Resource {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if m, ok := o.tables[t]; ok {
+		return m
+	}
+	m := map[string][]*Resource{}
+	for _, r := range o.top {
+		if r.Kind != t.Kind {
+			continue
+		}
+		for _, key := range t.Keys(r, &o.base.base) {
+			if t.hosts {
+				key = hostIndexKey(key)
+				for _, s := range hostSuffixKeys(hostOfIndexKey(key)) {
+					m[s] = append(m[s], r)
+				}
+			}
+			m[key] = append(m[key], r)
+		}
+	}
+	o.tables[t] = m
+	return m
 }

@@ -101,6 +101,14 @@ func TestOverlay(t *testing.T) {
 	if !v.Full() {
 		t.Error("overlay lost the index's visibility")
 	}
+	// The overlaid resource answers wildcard queries in both directions.
+	if diff := cmp.Diff([]string{"one"}, names(lint.LookupHost(v, lint.DestinationRulesByHost, "*.example.com"))); diff != "" {
+		t.Errorf("wildcard query over the overlay (-want +got):\n%s", diff)
+	}
+	w := lint.Overlay(ix, []*lint.Resource{dr("b", "wild", "*.example.com")})
+	if diff := cmp.Diff([]string{"one", "wild"}, names(lint.LookupHost(w, lint.DestinationRulesByHost, "x.example.com"))); diff != "" {
+		t.Errorf("overlaid wildcard record (-want +got):\n%s", diff)
+	}
 }
 
 // TestFrozenIndexConcurrentWildcards: a frozen index is read without locks
