@@ -113,14 +113,23 @@ func freePort() (int, error) {
 }
 
 func startWebhook(name string, extra ...string) (*webhookProcess, error) {
-	p := &webhookProcess{name: name, done: make(chan int, 1)}
+	return startWebhookIn(certDir, name, 0, extra...)
+}
+
+// startWebhookIn starts a webhook with --cert-dir dir, logging to
+// dir/<name>.log, serving on port (a free one when 0).
+func startWebhookIn(dir, name string, port int, extra ...string) (*webhookProcess, error) {
+	p := &webhookProcess{name: name, port: port, done: make(chan int, 1)}
 	for _, port := range []*int{&p.port, &p.healthPort, &p.metricsPort} {
+		if *port != 0 {
+			continue
+		}
 		var err error
 		if *port, err = freePort(); err != nil {
 			return nil, err
 		}
 	}
-	p.logFile = filepath.Join(certDir, name+".log")
+	p.logFile = filepath.Join(dir, name+".log")
 	logs, err := os.Create(p.logFile)
 	if err != nil {
 		return nil, err
@@ -128,7 +137,7 @@ func startWebhook(name string, extra ...string) (*webhookProcess, error) {
 	args := append([]string{
 		"--host", "127.0.0.1",
 		"--port", strconv.Itoa(p.port),
-		"--cert-dir", certDir,
+		"--cert-dir", dir,
 		"--kubeconfig", kubeconfigFile,
 		"--health-probe-bind-address", "127.0.0.1:" + strconv.Itoa(p.healthPort),
 		"--metrics-bind-address", "127.0.0.1:" + strconv.Itoa(p.metricsPort),
