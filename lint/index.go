@@ -115,8 +115,8 @@ func sortResources(rs []*Resource) {
 // query and kept current after that.
 type Index struct {
 	mu sync.RWMutex
-	// frozen indexes take no more changes and are read without locking
-	// (the CLI's, built once and then read by every check).
+	// frozen indexes (BuildIndex) take no more changes and are read
+	// without locking: the CLI's, built once and then read by every check.
 	frozen bool
 	// static indexes (BuildIndex) never remove anything, so they do not
 	// remember where each resource was filed.
@@ -229,14 +229,6 @@ func BuildIndex(base Mesh, full bool, tables []*Table, resources []*Resource) *I
 	return ix
 }
 
-// Freeze marks the index read-only: later reads take no lock, and Add or
-// Remove panic. Call it before sharing the index with readers.
-func (ix *Index) Freeze() {
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	ix.frozen = true
-}
-
 func (ix *Index) rlock() {
 	if !ix.frozen {
 		ix.mu.RLock()
@@ -273,28 +265,6 @@ func (ix *Index) Add(r *Resource) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	ix.addLocked(r)
-}
-
-// AddAll files many resources at once, sizing the maps for them first: the
-// CLI builds its index this way.
-func (ix *Index) AddAll(rs []*Resource) {
-	ix.mustNotBeFrozen()
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	if len(ix.byKey) == 0 {
-		ix.byKey = make(map[Key]*Resource, len(rs))
-		ix.fileKeys = make(map[*Resource][]tableKey, len(rs))
-		counts := map[Kind]int{}
-		for _, r := range rs {
-			counts[r.Kind]++
-		}
-		for k, n := range counts {
-			ix.byKind[k] = make(map[Key]*Resource, n)
-		}
-	}
-	for _, r := range rs {
-		ix.addLocked(r)
-	}
 }
 
 func (ix *Index) addLocked(r *Resource) {

@@ -18,6 +18,12 @@ func dr(ns, name, host string) *lint.Resource {
 	return lint.NewResource(o, "")
 }
 
+func addAll(ix *lint.Index, rs []*lint.Resource) {
+	for _, r := range rs {
+		ix.Add(r)
+	}
+}
+
 func names(rs []*lint.Resource) []string {
 	out := []string{}
 	for _, r := range rs {
@@ -31,7 +37,7 @@ func names(rs []*lint.Resource) []string {
 // records they cover, and "*" matches everything.
 func TestLookupHost(t *testing.T) {
 	ix := lint.NewIndex(lint.DefaultMesh(), false, []*lint.Table{lint.DestinationRulesByHost})
-	ix.AddAll([]*lint.Resource{
+	addAll(ix, []*lint.Resource{
 		dr("a", "exact", "api.example.com"),
 		dr("a", "wild", "*.example.com"),
 		dr("a", "deep", "v1.api.example.com"),
@@ -83,7 +89,7 @@ func TestLookupHost(t *testing.T) {
 // its stored version and a deleted one hidden, without touching the index.
 func TestOverlay(t *testing.T) {
 	ix := lint.NewIndex(lint.DefaultMesh(), true, []*lint.Table{lint.DestinationRulesByHost})
-	ix.AddAll([]*lint.Resource{dr("a", "one", "x.example.com"), dr("a", "two", "y.example.com")})
+	addAll(ix, []*lint.Resource{dr("a", "one", "x.example.com"), dr("a", "two", "y.example.com")})
 	v := lint.Overlay(ix, []*lint.Resource{dr("a", "one", "y.example.com")},
 		lint.Key{Kind: lint.KindDestinationRule, Namespace: "a", Name: "two"})
 	if got := names(lint.LookupHost(v, lint.DestinationRulesByHost, "x.example.com")); len(got) != 0 {
