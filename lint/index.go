@@ -69,7 +69,7 @@ func LookupHost(v View, t *Table, host string) []*Resource {
 		out = append(out, v.Lookup(t, rest)...)
 	}
 	out = append(out, v.Lookup(t, "*")...)
-	sortResources(out)
+	SortResources(out)
 	return slices.CompactFunc(out, func(a, b *Resource) bool { return a == b })
 }
 
@@ -91,7 +91,9 @@ func hostOfIndexKey(k string) string {
 	return k
 }
 
-func sortResources(rs []*Resource) {
+// SortResources orders resources by kind, namespace and name, the order
+// every lookup returns them in.
+func SortResources(rs []*Resource) {
 	slices.SortFunc(rs, func(a, b *Resource) int {
 		ka, kb := a.Key(), b.Key()
 		switch {
@@ -411,7 +413,7 @@ func (ix *Index) List(kind Kind) []*Resource {
 		out = append(out, r)
 	}
 	ix.runlock()
-	sortResources(out)
+	SortResources(out)
 	return out
 }
 
@@ -446,7 +448,7 @@ func (ix *Index) Lookup(t *Table, key string) []*Resource {
 	}
 	out := slices.Clone(bucket)
 	ix.runlock()
-	sortResources(out)
+	SortResources(out)
 	// A resource filed twice under one key (two equal hosts) is one result.
 	return slices.CompactFunc(out, func(a, b *Resource) bool { return a == b })
 }
@@ -521,7 +523,7 @@ func (o *overlay) merge(base, top []*Resource) []*Resource {
 		return out
 	}
 	out = append(out, top...)
-	sortResources(out)
+	SortResources(out)
 	return slices.CompactFunc(out, func(a, b *Resource) bool { return a == b })
 }
 

@@ -158,7 +158,7 @@ func conflictCandidates(v View, s *networkingapi.Server, host string) []*Resourc
 	for _, k := range fingerprintKeys(s, true) {
 		add(v.Lookup(GatewayServersByPortHost, prefix+k))
 	}
-	sortResources(out)
+	SortResources(out)
 	return out
 }
 

@@ -162,15 +162,6 @@ func sortedResources(m map[lint.Key]*lint.Resource) []*lint.Resource {
 	for _, r := range m {
 		out = append(out, r)
 	}
-	slices.SortFunc(out, func(a, b *lint.Resource) int {
-		ka, kb := a.Key(), b.Key()
-		switch {
-		case ka == kb:
-			return 0
-		case ka.Less(kb):
-			return -1
-		}
-		return 1
-	})
+	lint.SortResources(out)
 	return out
 }
