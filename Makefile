@@ -9,9 +9,17 @@ GO    ?= go
 K8S_BIN := $(CURDIR)/.cache/bin
 export KUBEBUILDER_ASSETS := $(K8S_BIN)
 
-# How long each fuzz target runs in `make test`; raise it for a longer hunt
-# (make fuzz FUZZTIME=10m).
-FUZZTIME ?= 10s
+# How long each fuzz target runs in `make test`, counted in executions so
+# that a busy machine makes the run slower, never flaky: a wall-clock
+# -fuzztime races Go's fuzzing coordinator ("context deadline exceeded"
+# with no failing input) when the deadline falls while a worker is still
+# busy. Raise it for a longer hunt: make fuzz FUZZTIME=2000000x, or a
+# duration such as FUZZTIME=10m at a desk.
+FUZZTIME ?= 20000x
+# Minimizing an input that found new coverage is capped by executions too;
+# Go's default (60 s of wall clock) outlasts the whole short run.
+FUZZMINIMIZE ?= 2000x
+FUZZFLAGS = -run '^$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE)
 
 .PHONY: test unit e2e fuzz vet bench binaries build examples clean
 
@@ -42,9 +50,9 @@ e2e: binaries
 # Short coverage-guided runs of the fuzz targets (their seed corpora also
 # run as ordinary tests in `unit`).
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./lint/load
-	$(GO) test -run '^$$' -fuzz '^FuzzFastParse$$' -fuzztime $(FUZZTIME) ./lint/load
-	$(GO) test -run '^$$' -fuzz '^FuzzHandler$$' -fuzztime $(FUZZTIME) ./webhook
+	$(GO) test $(FUZZFLAGS) -fuzz '^FuzzLoad$$' ./lint/load
+	$(GO) test $(FUZZFLAGS) -fuzz '^FuzzFastParse$$' ./lint/load
+	$(GO) test $(FUZZFLAGS) -fuzz '^FuzzHandler$$' ./webhook
 
 bench:
 	$(GO) test -run '^$$' -bench 'Lint(1k|10k|100k)$$' -benchmem -count 3 ./lint

@@ -24,7 +24,7 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte(`{"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"x"},"spec":{"hosts":["a"],"http":[{"retries":{"attempts":"x"}}]}}`))
 	f.Add([]byte("apiVersion: v1\nkind: List\nitems:\n- apiVersion: networking.istio.io/v1\n  kind: Gateway\n  metadata: {name: g}\n  spec: {servers: [{port: {number: 443}}]}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		lines := bytes.Count(data, []byte("\n")) + 1
+		lines := yamlLines(data)
 		resources, errs := Bytes("fuzz.yaml", data, Options{})
 		for _, r := range resources {
 			if r.Name() == "" || r.Namespace() == "" {
@@ -48,6 +48,17 @@ func FuzzLoad(f *testing.F) {
 			}
 		}
 	})
+}
+
+// yamlLines counts lines the way YAML does (yaml.v3 follows YAML 1.1
+// there): "\r\n", a lone "\r", "\n", and the Unicode breaks NEL (U+0085),
+// LS (U+2028) and PS (U+2029) each end a line.
+func yamlLines(data []byte) int {
+	n := 1 + bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("\r")) - bytes.Count(data, []byte("\r\n"))
+	for _, r := range []string{"\u0085", "\u2028", "\u2029"} {
+		n += bytes.Count(data, []byte(r))
+	}
+	return n
 }
 
 // TestAliasBomb: a document whose aliases expand exponentially is refused
