@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/client-go/rest"
@@ -91,16 +92,6 @@ func Run(ctx context.Context, restCfg *rest.Config, opts Options, log logr.Logge
 		Logger:                 log,
 		Metrics:                metricsserver.Options{BindAddress: opts.MetricsBindAddress},
 		HealthProbeBindAddress: opts.HealthProbeBindAddress,
-		Cache: cache.Options{
-			DefaultTransform: stripUnread,
-			ByObject: map[client.Object]cache.ByObject{
-				// Only the mesh ConfigMap, not every ConfigMap of the cluster.
-				&corev1.ConfigMap{}: {
-					Namespaces: map[string]cache.Config{root: {}},
-					Field:      fields.OneTermEqualSelector("metadata.name", cluster.MeshConfigMapName),
-				},
-			},
-		},
 		// Validation is read-only: every replica serves, no leader needed.
 		LeaderElection: false,
 	})
@@ -108,13 +99,37 @@ func Run(ctx context.Context, restCfg *rest.Config, opts Options, log logr.Logge
 		return fmt.Errorf("creating the manager: %w", err)
 	}
 
-	regs, err := watch(ctx, mgr.GetCache(), h, log)
+	// The informers live in a cache of their own, not in the manager's: the
+	// manager waits for its own cache to sync before it looks at its context
+	// again, so a cache that can never sync (its RBAC missing) would keep
+	// the process from shutting down. This one starts beside the webhook
+	// server, and /readyz stays unready until it has synced.
+	informers, err := cache.New(restCfg, cache.Options{
+		Scheme:           mgr.GetScheme(),
+		Mapper:           mgr.GetRESTMapper(),
+		DefaultTransform: stripUnread,
+		ByObject: map[client.Object]cache.ByObject{
+			// Only the mesh ConfigMap, not every ConfigMap of the cluster.
+			&corev1.ConfigMap{}: {
+				Namespaces: map[string]cache.Config{root: {}},
+				Field:      fields.OneTermEqualSelector("metadata.name", cluster.MeshConfigMapName),
+			},
+		},
+		DefaultWatchErrorHandler: watchErrorHandler(log.WithName("informers")),
+	})
+	if err != nil {
+		return fmt.Errorf("creating the informer cache: %w", err)
+	}
+	if err := mgr.Add(everyReplica{informers}); err != nil {
+		return fmt.Errorf("adding the informer cache: %w", err)
+	}
+	regs, err := watch(ctx, informers, h, log)
 	if err != nil {
 		return err
 	}
-	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
-		return waitSynced(ctx, mgr.GetCache(), regs, h, log)
-	})); err != nil {
+	if err := mgr.Add(everyReplica{manager.RunnableFunc(func(ctx context.Context) error {
+		return waitSynced(ctx, informers, regs, h, log)
+	})}); err != nil {
 		return fmt.Errorf("adding the cache sync waiter: %w", err)
 	}
 
@@ -191,6 +206,28 @@ func Run(ctx context.Context, restCfg *rest.Config, opts Options, log logr.Logge
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// everyReplica marks a runnable that runs on every replica, leader or not
+// (there is no leader election), and that the manager starts without
+// waiting on it.
+type everyReplica struct{ manager.Runnable }
+
+func (everyReplica) NeedLeaderElection() bool { return false }
+
+// watchErrorHandler logs why an informer could not list or watch through
+// the webhook's logger. A refused list gets a line that says what to fix:
+// until it is fixed the webhook stays unready and, with the chart's
+// failurePolicy Ignore, the API server admits everything unchecked.
+func watchErrorHandler(log logr.Logger) toolscache.WatchErrorHandlerWithContext {
+	return func(ctx context.Context, r *toolscache.Reflector, err error) {
+		if apierrors.IsForbidden(err) {
+			log.Error(err, "not allowed to list and watch this kind; the webhook stays unready until its ServiceAccount may (the chart's ClusterRole grants it)",
+				"type", r.TypeDescription())
+			return
+		}
+		toolscache.DefaultWatchErrorHandler(ctx, r, err)
+	}
+}
 
 // stripUnread drops what no check reads from cached objects before they are
 // stored: managed fields and kubectl's last-applied copy of the object,

@@ -851,6 +851,67 @@ func TestClusterListWithNamespacePermissionsOnly(t *testing.T) {
 	}
 }
 
+// TestWebhookWithoutRBAC runs the webhook as a user who may read nothing:
+// it must stay unready, say in its log which list was refused and why, and
+// still stop promptly when told to. (Regression: controller-runtime's
+// manager waits for its caches to sync before it looks at its context
+// again, so a webhook whose informers were forbidden never returned.)
+func TestWebhookWithoutRBAC(t *testing.T) {
+	user, err := env.AddUser(envtest.User{Name: "meshlint-without-rbac"}, restCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc, err := user.KubeConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	kubeconfig := filepath.Join(dir, "kubeconfig")
+	if err := os.WriteFile(kubeconfig, kc, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := writeServingCert(dir); err != nil {
+		t.Fatal(err)
+	}
+	p, err := startWebhookIn(dir, "without-rbac", 0, "--kubeconfig", kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 60*time.Second, "a log line naming the forbidden list", func() error {
+		logs, err := os.ReadFile(p.logFile)
+		if err != nil {
+			return err
+		}
+		for _, line := range strings.Split(string(logs), "\n") {
+			if strings.Contains(line, "not allowed to list and watch") && strings.Contains(line, "forbidden") {
+				t.Logf("logged: %s", line)
+				return nil
+			}
+		}
+		return fmt.Errorf("no such line in:\n%s", p.tail())
+	})
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/readyz", p.healthPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusOK {
+		t.Errorf("/readyz is 200 although no informer could list")
+	}
+	start := time.Now()
+	p.cancel()
+	select {
+	case code := <-p.done:
+		p.done <- code
+		if code != 0 {
+			t.Errorf("exit status %d after a requested shutdown, want 0; log:\n%s", code, p.tail())
+		}
+		t.Logf("stopped %s after its context was cancelled", time.Since(start).Round(time.Millisecond))
+	case <-time.After(20 * time.Second):
+		t.Fatalf("webhook.Main still running 20s after its context was cancelled; log:\n%s", p.tail())
+	}
+}
+
 // TestZZWebhookStopped runs last (tests run in source order; the name says
 // so too): with the warn webhook stopped, the API server keeps admitting
 // because the configuration fails open.
