@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -536,5 +537,71 @@ users:
 	r = runCLI(t, "", "--cluster", "--kubeconfig", filepath.Join(t.TempDir(), "absent"), "-o", "json")
 	if o := parseJSON(t, r.stdout); r.code != 2 || len(o.Errors) != 1 {
 		t.Errorf("missing kubeconfig: status %d, errors %+v; want 2 and one error", r.code, o.Errors)
+	}
+}
+
+// TestEncodings lints one manifest saved the ways editors and shells save
+// files (a UTF-8 byte order mark, CRLF line ends, UTF-16 with a byte order
+// mark as Windows PowerShell's ">" writes it) and expects the same
+// findings at the same lines and columns every time.
+func TestEncodings(t *testing.T) {
+	src, err := os.ReadFile("../../examples/04-retry-without-reset.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	toUTF16 := func(bigEndian bool, s string) []byte {
+		out := []byte{0xff, 0xfe}
+		if bigEndian {
+			out = []byte{0xfe, 0xff}
+		}
+		for _, u := range utf16.Encode([]rune(s)) {
+			if bigEndian {
+				out = append(out, byte(u>>8), byte(u))
+			} else {
+				out = append(out, byte(u), byte(u>>8))
+			}
+		}
+		return out
+	}
+	crlf := strings.ReplaceAll(string(src), "\n", "\r\n")
+	dir := t.TempDir()
+	type pos struct {
+		Check        string
+		Line, Column int
+	}
+	var want []pos
+	for _, enc := range []struct {
+		name string
+		data []byte
+	}{
+		{"utf8.yaml", src},
+		{"utf8-bom.yaml", append([]byte("\xef\xbb\xbf"), src...)},
+		{"crlf.yaml", []byte(crlf)},
+		{"utf16le.yaml", toUTF16(false, string(src))},
+		{"utf16be-crlf.yaml", toUTF16(true, crlf)},
+	} {
+		path := filepath.Join(dir, enc.name)
+		if err := os.WriteFile(path, enc.data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := runCLI(t, "", "-o", "json", path)
+		if r.code != 1 {
+			t.Errorf("%s: exit status %d, want 1 (findings); stderr:\n%s\n%s", enc.name, r.code, r.stderr, r.stdout)
+			continue
+		}
+		var got []pos
+		for _, f := range parseJSON(t, r.stdout).Findings {
+			got = append(got, pos{f.Check, f.Line, f.Column})
+		}
+		if want == nil {
+			want = got
+			if len(want) == 0 {
+				t.Fatalf("%s: no findings", enc.name)
+			}
+			continue
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: findings differ from the UTF-8 file's (-utf8 +%s):\n%s", enc.name, enc.name, diff)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 )
 
 // FuzzLoad feeds arbitrary bytes to the loader: it must never panic, every
@@ -52,8 +53,21 @@ func FuzzLoad(f *testing.F) {
 
 // yamlLines counts lines the way YAML does (yaml.v3 follows YAML 1.1
 // there): "\r\n", a lone "\r", "\n", and the Unicode breaks NEL (U+0085),
-// LS (U+2028) and PS (U+2029) each end a line.
+// LS (U+2028) and PS (U+2029) each end a line. Input with a UTF-16 byte
+// order mark (what Windows PowerShell's ">" writes) is decoded first, as
+// the loader does.
 func yamlLines(data []byte) int {
+	if len(data) >= 2 && (data[0] == 0xfe && data[1] == 0xff || data[0] == 0xff && data[1] == 0xfe) {
+		units := make([]uint16, 0, len(data)/2)
+		for i := 2; i+1 < len(data); i += 2 {
+			if data[0] == 0xfe {
+				units = append(units, uint16(data[i])<<8|uint16(data[i+1]))
+			} else {
+				units = append(units, uint16(data[i+1])<<8|uint16(data[i]))
+			}
+		}
+		data = []byte(string(utf16.Decode(units)))
+	}
 	n := 1 + bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("\r")) - bytes.Count(data, []byte("\r\n"))
 	for _, r := range []string{"\u0085", "\u2028", "\u2029"} {
 		n += bytes.Count(data, []byte(r))
