@@ -340,10 +340,13 @@ func (h *Handler) review(log logr.Logger, req admission.Request, kind lint.Kind)
 	}
 
 	after := e.runner.Run(view, append([]*lint.Resource{incoming}, others...))
+	// What the other resources showed before the change, to tell the
+	// findings it causes from those they had anyway. Only the others are
+	// run: the stored version's own findings are never compared.
 	var before map[findingKey]bool
 	for _, f := range after {
 		if f.Resource.Key() != key {
-			before = findingSet(e.runner.Run(e.index, withOld(others, old)))
+			before = findingSet(e.runner.Run(e.index, others))
 			break
 		}
 	}
@@ -361,13 +364,6 @@ func (h *Handler) review(log logr.Logger, req admission.Request, kind lint.Kind)
 		resp.Warnings = append(resp.Warnings, truncate(fmt.Sprintf("%sthis change touches %d more resources that were not checked", warnPrefix, truncated)))
 	}
 	return resp, outcome
-}
-
-func withOld(rs []*lint.Resource, old *lint.Resource) []*lint.Resource {
-	if old == nil {
-		return rs
-	}
-	return append([]*lint.Resource{old}, rs...)
 }
 
 type findingKey struct {
