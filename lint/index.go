@@ -41,6 +41,12 @@ type View interface {
 	List(kind Kind) []*Resource
 	// Lookup returns the resources filed under key in table t, ordered by key.
 	Lookup(t *Table, key string) []*Resource
+	// Count returns how many times resources are filed under key in table
+	// t, without listing them: len(Lookup(t, key)) for a table whose Keys
+	// never repeat a key for one resource. It costs the same whatever the
+	// count, so a check can learn that a large bucket holds nothing new
+	// without reading it. Host tables' wildcard (~) keys are not counted.
+	Count(t *Table, key string) int
 }
 
 // LookupHost returns the resources of a host table whose hosts overlap host
@@ -453,12 +459,24 @@ func (ix *Index) Lookup(t *Table, key string) []*Resource {
 	return slices.CompactFunc(out, func(a, b *Resource) bool { return a == b })
 }
 
+// Count implements View.
+func (ix *Index) Count(t *Table, key string) int {
+	ix.rlock()
+	defer ix.runlock()
+	tab, ok := ix.entries[t]
+	if !ok {
+		panic("lint: count in table " + t.Name + " that the index does not maintain")
+	}
+	return len(tab[key])
+}
+
 // Overlay returns a view of base in which the resources of top replace
 // those with the same key, and the resources keyed by hidden are absent:
 // the webhook's view of the cluster with the incoming object (CREATE,
-// UPDATE) laid over it, or with the deleted one removed.
+// UPDATE) laid over it, or with the deleted one removed. It is made for a
+// few resources on top: their table entries are scanned, not indexed.
 func Overlay(base *Index, top []*Resource, hidden ...Key) View {
-	o := &overlay{base: base, hide: map[Key]bool{}, top: map[Key]*Resource{}, tables: map[*Table]map[string][]*Resource{}}
+	o := &overlay{base: base, hide: map[Key]bool{}, top: map[Key]*Resource{}, tables: map[*Table]*overlayFiled{}}
 	for _, r := range top {
 		o.top[r.Key()] = r
 		o.hide[r.Key()] = true
@@ -496,7 +514,23 @@ type overlay struct {
 	mesh *Mesh
 
 	mu     sync.Mutex
-	tables map[*Table]map[string][]*Resource
+	tables map[*Table]*overlayFiled
+}
+
+// overlayFiled is what an overlay changes in one table: the filings of the
+// resources laid on top, and those of the stored resources they hide.
+type overlayFiled struct {
+	top, hidden []filed
+	// hiddenDone is set once hidden is filled: only Count needs it.
+	hiddenDone bool
+}
+
+// filed is one overlaid resource filed under one key of a table. A request
+// overlays one resource, filed under a few dozen keys at most, so a slice
+// scanned per lookup is cheaper than a map built per table.
+type filed struct {
+	key string
+	r   *Resource
 }
 
 func (o *overlay) Mesh() *Mesh { m := *o.mesh; return &m }
@@ -538,31 +572,68 @@ func (o *overlay) List(kind Kind) []*Resource {
 }
 
 func (o *overlay) Lookup(t *Table, key string) []*Resource {
-	return o.merge(o.base.Lookup(t, key), o.topTable(t)[key])
+	var top []*Resource
+	for _, f := range o.filed(t, false).top {
+		if f.key == key && !slices.Contains(top, f.r) {
+			top = append(top, f.r)
+		}
+	}
+	return o.merge(o.base.Lookup(t, key), top)
 }
 
-// topTable files the overlaid resources of t's kind in t, once.
-func (o *overlay) topTable(t *Table) map[string][]*Resource {
+func (o *overlay) Count(t *Table, key string) int {
+	n := o.base.Count(t, key)
+	fs := o.filed(t, true)
+	for _, f := range fs.hidden {
+		if f.key == key {
+			n--
+		}
+	}
+	for _, f := range fs.top {
+		if f.key == key {
+			n++
+		}
+	}
+	return n
+}
+
+// filed files the overlaid resources of t's kind in t, once per table,
+// and with hidden also the stored resources they hide.
+func (o *overlay) filed(t *Table, hidden bool) *overlayFiled {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if m, ok := o.tables[t]; ok {
-		return m
-	}
-	m := map[string][]*Resource{}
-	for _, r := range o.top {
-		if r.Kind != t.Kind {
-			continue
-		}
+	file := func(out []filed, r *Resource) []filed {
 		for _, key := range t.Keys(r, &o.base.base) {
 			if t.hosts {
 				key = hostIndexKey(key)
 				for _, s := range hostSuffixKeys(hostOfIndexKey(key)) {
-					m[s] = append(m[s], r)
+					out = append(out, filed{s, r})
 				}
 			}
-			m[key] = append(m[key], r)
+			out = append(out, filed{key, r})
 		}
+		return out
 	}
-	o.tables[t] = m
-	return m
+	fs := o.tables[t]
+	if fs == nil {
+		fs = &overlayFiled{}
+		for _, r := range o.top {
+			if r.Kind == t.Kind {
+				fs.top = file(fs.top, r)
+			}
+		}
+		o.tables[t] = fs
+	}
+	if hidden && !fs.hiddenDone {
+		for k := range o.hide {
+			if k.Kind != t.Kind {
+				continue
+			}
+			if r := o.base.Get(k); r != nil {
+				fs.hidden = file(fs.hidden, r)
+			}
+		}
+		fs.hiddenDone = true
+	}
+	return fs
 }

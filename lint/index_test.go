@@ -117,6 +117,37 @@ func TestOverlay(t *testing.T) {
 	}
 }
 
+// TestCount: Count agrees with len(Lookup) on the index, on a frozen index
+// and through an overlay that replaces, hides and adds resources.
+func TestCount(t *testing.T) {
+	rs := []*lint.Resource{dr("a", "one", "x.example.com"), dr("a", "two", "x.example.com"), dr("a", "three", "y.example.com")}
+	ix := lint.NewIndex(lint.DefaultMesh(), true, []*lint.Table{lint.DestinationRulesByHost})
+	addAll(ix, rs)
+	frozen := lint.BuildIndex(lint.DefaultMesh(), true, []*lint.Table{lint.DestinationRulesByHost}, rs)
+	views := map[string]lint.View{
+		"index":  ix,
+		"frozen": frozen,
+		// one moves from x to y, two is deleted, four is new on x.
+		"overlay": lint.Overlay(ix, []*lint.Resource{dr("a", "one", "y.example.com"), dr("b", "four", "x.example.com")},
+			lint.Key{Kind: lint.KindDestinationRule, Namespace: "a", Name: "two"}),
+	}
+	want := map[string]map[string]int{
+		"index":   {"x.example.com": 2, "y.example.com": 1, "z.example.com": 0},
+		"frozen":  {"x.example.com": 2, "y.example.com": 1, "z.example.com": 0},
+		"overlay": {"x.example.com": 1, "y.example.com": 2, "z.example.com": 0},
+	}
+	for name, v := range views {
+		for host, n := range want[name] {
+			if got := v.Count(lint.DestinationRulesByHost, host); got != n {
+				t.Errorf("%s: Count(%q) = %d, want %d", name, host, got, n)
+			}
+			if got := len(v.Lookup(lint.DestinationRulesByHost, host)); got != n {
+				t.Errorf("%s: len(Lookup(%q)) = %d, want %d", name, host, got, n)
+			}
+		}
+	}
+}
+
 // TestFrozenIndexConcurrentWildcards: a frozen index is read without locks
 // and builds its wildcard buckets on first use; concurrent first uses of
 // several tables must agree (run with -race to check the memory model).

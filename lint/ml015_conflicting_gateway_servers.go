@@ -2,7 +2,6 @@ package lint
 
 import (
 	"fmt"
-	"hash/fnv"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,8 +43,10 @@ another: Envoy picks the most specific SNI match, so both take effect).
 Choices where the catalog is silent: servers of one and the same Gateway are not compared with each
 other; identical duplicate servers in two Gateways are not reported (nothing differs); a server that
 conflicts with several Gateways gets one finding, naming the first and counting the others.
-Candidates come from a table keyed by port, protocol kind, host and a hash of the TLS settings, so a
-Gateway is compared only with servers that differ from it, never with every Gateway on the workload.`,
+Candidates come from a table keyed by port, protocol kind and host. Servers of another protocol kind
+with an overlapping host are looked up directly. For the same kind and host, the table counts the
+Gateways per exact settings: when all of them share this server's settings (a hundred teams behind
+one "*" server, say), none is read; otherwise those Gateways are compared, exactly.`,
 	Example: `apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata:
@@ -96,8 +97,13 @@ spec:
 //
 //	P|C|<host key>   for each key a HostTable files H under: overlap lookups
 //	P|C|~            every server of class C on P: lookups for host "*"
-//	P|C|=H|<fp key>  the exact host, with keys that tell the server's
-//	                 settings apart (see fingerprintKeys)
+//
+// and, for classes whose same-host servers can differ (http, tls):
+//
+//	P|C|=H           every Gateway with such a server for exactly H
+//	P|C|=H#<fp>      those whose server for H has settings fp (see
+//	                 serverSettings), counted to learn whether any differ
+//	P|C|=H#*         those with servers of several settings for H
 var GatewayServersByPortHost = &Table{Name: "gateway-servers-by-port-host", Kind: KindGateway, Keys: func(r *Resource, m *Mesh) []string {
 	var keys []string
 	add := func(k string) {
@@ -105,17 +111,27 @@ var GatewayServersByPortHost = &Table{Name: "gateway-servers-by-port-host", Kind
 			keys = append(keys, k)
 		}
 	}
+	type same struct{ prefix, host string }
+	settings := map[same]string{}
 	for _, s := range r.Gateway().Spec.GetServers() {
-		prefix := serverKeyPrefix(s.GetPort().GetNumber(), serverProtocolClass(s.GetPort().GetProtocol()))
+		class := serverProtocolClass(s.GetPort().GetProtocol())
+		prefix := serverKeyPrefix(s.GetPort().GetNumber(), class)
 		add(prefix + "~")
 		for _, h := range s.GetHosts() {
 			host := ParseServerHost(h, r.Namespace()).Host
 			for _, k := range hostFileKeys(host) {
 				add(prefix + k)
 			}
-			for _, k := range fingerprintKeys(s, false) {
-				add(prefix + "=" + host + "|" + k)
+			if class == "tcp" {
+				continue
 			}
+			fp := serverSettings(s)
+			add(prefix + "=" + host)
+			add(prefix + "=" + host + "#" + fp)
+			if prev, ok := settings[same{prefix, host}]; ok && prev != fp {
+				add(prefix + "=" + host + "#*")
+			}
+			settings[same{prefix, host}] = fp
 		}
 	}
 	return keys
@@ -154,9 +170,15 @@ func conflictCandidates(v View, s *networkingapi.Server, host string) []*Resourc
 			add(v.Lookup(GatewayServersByPortHost, prefix+k))
 		}
 	}
-	prefix := serverKeyPrefix(port, class) + "=" + host + "|"
-	for _, k := range fingerprintKeys(s, true) {
-		add(v.Lookup(GatewayServersByPortHost, prefix+k))
+	// Servers of the same class conflict only for exactly the same host and
+	// other settings: read the Gateways with that host only when the counts
+	// say that some of them differ.
+	if class != "tcp" {
+		same := serverKeyPrefix(port, class) + "=" + host
+		if v.Count(GatewayServersByPortHost, same) > v.Count(GatewayServersByPortHost, same+"#"+serverSettings(s)) ||
+			v.Count(GatewayServersByPortHost, same+"#*") > 0 {
+			add(v.Lookup(GatewayServersByPortHost, same))
+		}
 	}
 	SortResources(out)
 	return out
@@ -344,46 +366,17 @@ func serverDifference(a, b *networkingapi.Server) (string, string) {
 	return field, "different " + field
 }
 
-// fingerprintBits is how many bits of a TLS server's settings fingerprint
-// are filed: two different settings go unnoticed only when their hashes agree
-// on all of them (one chance in a million).
-const fingerprintBits = 20
-
-// fingerprintKeys returns the keys that tell a server's settings apart from
-// those of other servers of its class with the same host: for plaintext HTTP
-// the redirect, for TLS one key per bit of a hash of the settings, for TCP
-// none. With opposite, it returns the keys of the servers whose settings
-// differ: the other redirect, or the opposite of each bit. A Gateway that
-// shares its host and settings with thousands of others is thus compared
-// with none of them.
-func fingerprintKeys(s *networkingapi.Server, opposite bool) []string {
-	switch serverProtocolClass(s.GetPort().GetProtocol()) {
-	case "http":
-		if s.GetTls().GetHttpsRedirect() != opposite {
-			return []string{"redirect"}
-		}
-		return []string{"plain"}
-	case "tls":
-		h := fnv.New32a()
-		h.Write([]byte(serverFingerprint(s)))
-		sum := h.Sum32()
-		keys := make([]string, fingerprintBits)
-		for i := range keys {
-			bit := "0"
-			if (sum>>i&1 == 1) != opposite {
-				bit = "1"
-			}
-			keys[i] = strconv.Itoa(i) + ":" + bit
-		}
-		return keys
-	}
-	return nil
-}
-
-// serverFingerprint sums up the settings that decide whether two TLS servers
-// with the same host conflict: the protocol and the TLS settings.
-func serverFingerprint(s *networkingapi.Server) string {
+// serverSettings sums up the settings that decide whether two servers of
+// one class with the same host conflict: for plaintext HTTP the redirect,
+// for TLS the protocol and every TLS setting sameServerTLS compares.
+func serverSettings(s *networkingapi.Server) string {
 	t := s.GetTls()
+	if serverProtocolClass(s.GetPort().GetProtocol()) == "http" {
+		if t.GetHttpsRedirect() {
+			return "redirect"
+		}
+		return "plain"
+	}
 	return strings.Join([]string{
 		strings.ToUpper(s.GetPort().GetProtocol()), t.GetMode().String(), t.GetCredentialName(),
 		strings.Join(t.GetCredentialNames(), ","), t.GetServerCertificate(), t.GetPrivateKey(),
