@@ -15,6 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-logr/logr"
 	admissionv1 "k8s.io/api/admission/v1"
@@ -445,18 +446,20 @@ func formatFinding(f lint.Finding, other bool) string {
 // truncate keeps s under MaxWarningLength characters, cutting at a word
 // boundary when one is near.
 func truncate(s string) string {
-	if len(s) <= MaxWarningLength {
+	if len(s) <= MaxWarningLength || utf8.RuneCountInString(s) <= MaxWarningLength {
 		return s
 	}
-	r := []rune(s)
-	if len(r) <= MaxWarningLength {
-		return s
+	// The byte offset of the rune that would be the last one kept.
+	cut := 0
+	for range MaxWarningLength - 1 {
+		_, size := utf8.DecodeRuneInString(s[cut:])
+		cut += size
 	}
-	cut := MaxWarningLength - 1
-	if i := strings.LastIndexByte(string(r[:cut]), ' '); i > MaxWarningLength*3/4 {
-		return strings.TrimRight(string(r[:cut])[:i], " ,;:") + "…"
+	head := s[:cut]
+	if i := strings.LastIndexByte(head, ' '); i > MaxWarningLength*3/4 {
+		return strings.TrimRight(head[:i], " ,;:") + "…"
 	}
-	return string(r[:cut]) + "…"
+	return head + "…"
 }
 
 // decode reads the incoming object with the same loader the CLI uses.

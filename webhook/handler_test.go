@@ -545,6 +545,10 @@ func TestTruncate(t *testing.T) {
 		{strings.Repeat("a", 120), strings.Repeat("a", 120)},
 		{strings.Repeat("a", 130), strings.Repeat("a", 119) + "…"},
 		{strings.Repeat("word ", 30), strings.TrimSpace(strings.Repeat("word ", 23)) + "…"},
+		// Lengths are in characters, not bytes.
+		{strings.Repeat("é", 100), strings.Repeat("é", 100)},
+		{strings.Repeat("é", 125), strings.Repeat("é", 119) + "…"},
+		{strings.Repeat("mot é ", 25), strings.TrimSpace(strings.Repeat("mot é ", 19)) + " mot…"},
 	} {
 		got := truncate(tc.in)
 		if got != tc.want {
