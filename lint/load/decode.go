@@ -2,6 +2,7 @@ package load
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -211,11 +212,82 @@ func (d *docDecoder) service(n *yaml.Node, apiVersion string) {
 			err = json.Unmarshal(raw, &svc.Spec)
 		}
 		if err != nil {
-			d.errorf(spec, "decoding Service %s/%s spec: %v", svc.Namespace, svc.Name, err)
+			at, msg := serviceDecodeError(spec, err)
+			d.errorf(at, "decoding Service %s/%s: %s", svc.Namespace, svc.Name, msg)
 			return
 		}
 	}
 	d.res.resources = append(d.res.resources, &lint.Resource{Kind: lint.KindService, APIVersion: apiVersion, Object: svc, Locator: d.loc})
+}
+
+// serviceDecodeError finds the field of a Service spec that JSON decoding
+// refused (a port given as a string, say) and says what was wrong with it;
+// other errors are reported at spec.
+func serviceDecodeError(spec *yaml.Node, err error) (*yaml.Node, string) {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		if n, path := findJSONKind(spec, strings.Split(te.Field, "."), "spec", te.Value); n != nil {
+			got := te.Value
+			if n.Kind == yaml.ScalarNode {
+				got += fmt.Sprintf(" %q", n.Value)
+			}
+			return n, fmt.Sprintf("%s: want %s, got %s", path, te.Type, got)
+		}
+	}
+	return spec, "spec: " + err.Error()
+}
+
+// findJSONKind returns the first node at path under n (through every
+// element of the sequences on the way) whose JSON form is of kind want
+// ("string", "number", "bool", "array", "object"), and its path with
+// sequence indexes.
+func findJSONKind(n *yaml.Node, path []string, at, want string) (*yaml.Node, string) {
+	n = deref(n)
+	if n == nil {
+		return nil, ""
+	}
+	if n.Kind == yaml.SequenceNode && (len(path) > 0 || want != "array") {
+		for i, e := range n.Content {
+			if found, p := findJSONKind(e, path, fmt.Sprintf("%s[%d]", at, i), want); found != nil {
+				return found, p
+			}
+		}
+		return nil, ""
+	}
+	if len(path) == 0 {
+		if jsonKind(n) == want {
+			return n, at
+		}
+		// A map's values (selector: {app: [web]}): the error names the map.
+		if n.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if v := deref(n.Content[i+1]); v != nil && jsonKind(v) == want {
+					return v, at + "." + n.Content[i].Value
+				}
+			}
+		}
+		return nil, ""
+	}
+	return findJSONKind(field(n, path[0]), path[1:], at+"."+path[0], want)
+}
+
+// jsonKind is the kind of JSON value toAny turns n into.
+func jsonKind(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "object"
+	case yaml.SequenceNode:
+		return "array"
+	}
+	switch toAny(n).(type) {
+	case float64:
+		return "number"
+	case bool:
+		return "bool"
+	case nil:
+		return "null"
+	}
+	return "string"
 }
 
 // configMap reads the mesh config from the `istio` ConfigMap in the root
