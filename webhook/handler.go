@@ -265,9 +265,22 @@ func (h *Handler) Handle(ctx context.Context, req admission.Request) admission.R
 	return resp
 }
 
+// reviewResult is what the checks of one request came to. Its metrics are
+// counted only if it is the answer the request gets: a review that
+// finishes after the timeout answered must not count a deny that never
+// happened.
 type reviewResult struct {
 	resp    admission.Response
 	outcome string
+	// failReason is set when the review could not check the object.
+	failReason string
+	// tally is the decision taken on each finding.
+	tally []tallied
+}
+
+type tallied struct {
+	finding  lint.Finding
+	decision string
 }
 
 func (h *Handler) reviewWithTimeout(ctx context.Context, log logr.Logger, req admission.Request, kind lint.Kind) (admission.Response, string) {
@@ -276,11 +289,10 @@ func (h *Handler) reviewWithTimeout(ctx context.Context, log logr.Logger, req ad
 		defer func() {
 			if p := recover(); p != nil {
 				log.Error(fmt.Errorf("panic: %v", p), "checks panicked; allowing the request", "stack", string(debug.Stack()))
-				done <- reviewResult{h.failOpen(log, req, "panic", fmt.Errorf("internal error: %v", p)), "fail-open"}
+				done <- h.failOpenResult(log, req, "panic", fmt.Errorf("internal error: %v", p))
 			}
 		}()
-		resp, outcome := h.review(log, req, kind)
-		done <- reviewResult{resp, outcome}
+		done <- h.review(log, req, kind)
 	}
 	// The checks run apart from the request so that a timeout can answer
 	// while they go on; an idle worker (its stack already grown) takes
@@ -294,6 +306,12 @@ func (h *Handler) reviewWithTimeout(ctx context.Context, log logr.Logger, req ad
 	defer timer.Stop()
 	select {
 	case r := <-done:
+		if r.failReason != "" {
+			h.opts.Metrics.failOpenCount(r.failReason)
+		}
+		for _, t := range r.tally {
+			h.opts.Metrics.finding(t.finding, string(kind), t.decision)
+		}
 		return r.resp, r.outcome
 	case <-timer.C:
 		return h.failOpen(log, req, "timeout", fmt.Errorf("the checks took longer than %s", h.opts.Timeout)), "fail-open"
@@ -302,25 +320,34 @@ func (h *Handler) reviewWithTimeout(ctx context.Context, log logr.Logger, req ad
 	}
 }
 
-// failOpen allows the request, says why the checks did not run, and logs it.
+// failOpen allows the request, says why the checks did not run, logs it and
+// counts it.
 func (h *Handler) failOpen(log logr.Logger, req admission.Request, reason string, err error) admission.Response {
+	r := h.failOpenResult(log, req, reason, err)
+	h.opts.Metrics.failOpenCount(reason)
+	return r.resp
+}
+
+// failOpenResult is failOpen inside a review: the count waits until the
+// result is the request's answer.
+func (h *Handler) failOpenResult(log logr.Logger, req admission.Request, reason string, err error) reviewResult {
 	log.Error(err, "checks could not run; allowing the request", "reason", reason,
 		"kind", req.Kind.Kind, "namespace", req.Namespace, "name", req.Name)
-	h.opts.Metrics.failOpenCount(reason)
-	return admission.Allowed("").WithWarnings(truncate(warnPrefix + "checks could not run: " + err.Error()))
+	resp := admission.Allowed("").WithWarnings(truncate(warnPrefix + "checks could not run: " + err.Error()))
+	return reviewResult{resp: resp, outcome: "fail-open", failReason: reason}
 }
 
 // review lints one request. Findings on the incoming object are all
 // reported; findings on other resources only when the change causes them
 // (present with the change, absent without it).
-func (h *Handler) review(log logr.Logger, req admission.Request, kind lint.Kind) (admission.Response, string) {
+func (h *Handler) review(log logr.Logger, req admission.Request, kind lint.Kind) reviewResult {
 	if h.testHook != nil {
 		h.testHook()
 	}
 	e := h.engine.Load()
 	incoming, err := decode(req, kind, e.mesh)
 	if err != nil {
-		return h.failOpen(log, req, "malformed-object", err), "fail-open"
+		return h.failOpenResult(log, req, "malformed-object", err)
 	}
 	key := incoming.Key()
 	old := e.index.Get(key)
@@ -360,11 +387,11 @@ func (h *Handler) review(log logr.Logger, req admission.Request, kind lint.Kind)
 			caused = append(caused, f)
 		}
 	}
-	resp, outcome := h.decide(incoming, own, caused)
+	r := h.decide(incoming, own, caused)
 	if truncated > 0 {
-		resp.Warnings = append(resp.Warnings, truncate(fmt.Sprintf("%sthis change touches %d more resources that were not checked", warnPrefix, truncated)))
+		r.resp.Warnings = append(r.resp.Warnings, truncate(fmt.Sprintf("%sthis change touches %d more resources that were not checked", warnPrefix, truncated)))
 	}
-	return resp, outcome
+	return r
 }
 
 type findingKey struct {
@@ -385,8 +412,9 @@ func findingSet(fs []lint.Finding) map[findingKey]bool {
 }
 
 // decide turns findings into the admission response.
-func (h *Handler) decide(incoming *lint.Resource, own, caused []lint.Finding) (admission.Response, string) {
+func (h *Handler) decide(incoming *lint.Resource, own, caused []lint.Finding) reviewResult {
 	var deny, warn []string
+	var tally []tallied
 	kind := string(incoming.Kind)
 	for _, group := range []struct {
 		fs    []lint.Finding
@@ -397,11 +425,11 @@ func (h *Handler) decide(incoming *lint.Resource, own, caused []lint.Finding) (a
 			// A check that panicked tells nothing about the object: never deny for it.
 			if h.opts.Mode == ModeEnforce && f.Check.ID != lint.InternalError.ID && f.Severity >= h.opts.EnforceSeverity {
 				deny = append(deny, full)
-				h.opts.Metrics.finding(f, kind, "deny")
+				tally = append(tally, tallied{f, "deny"})
 				continue
 			}
 			warn = append(warn, truncate(full))
-			h.opts.Metrics.finding(f, kind, "warn")
+			tally = append(tally, tallied{f, "warn"})
 		}
 	}
 	if len(warn) > MaxWarnings {
@@ -410,12 +438,12 @@ func (h *Handler) decide(incoming *lint.Resource, own, caused []lint.Finding) (a
 	}
 	if len(deny) > 0 {
 		msg := fmt.Sprintf("meshlint denied this %s: %s", kind, strings.Join(deny, "; "))
-		return admission.Denied(msg).WithWarnings(warn...), "deny"
+		return reviewResult{resp: admission.Denied(msg).WithWarnings(warn...), outcome: "deny", tally: tally}
 	}
 	if len(warn) > 0 {
-		return admission.Allowed("").WithWarnings(warn...), "warn"
+		return reviewResult{resp: admission.Allowed("").WithWarnings(warn...), outcome: "warn", tally: tally}
 	}
-	return admission.Allowed(""), "allow"
+	return reviewResult{resp: admission.Allowed(""), outcome: "allow"}
 }
 
 // Warning is the admission warning for a finding, as kubectl prints it

@@ -13,6 +13,7 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 	networkingapi "istio.io/api/networking/v1alpha3"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
@@ -434,6 +435,37 @@ func TestHandlerFailsOpen(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTimedOutReviewCountsNothing: a review that finishes after the
+// timeout answered must not count its findings (a deny that never
+// happened) or anything but the timeout. Regression: the late review's
+// denies were counted in meshlint_admission_findings_total.
+func TestTimedOutReviewCountsNothing(t *testing.T) {
+	h := newTestHandler(t, handlerConfig{mode: ModeEnforce, severity: lint.SeverityInfo, timeout: 20 * time.Millisecond})
+	doc := strings.Replace(kindDoc(lint.KindVirtualService, "bad-vs"), "namespace: shop}", `namespace: shop, annotations: {"test.meshlint.io/sleep": "150ms"}}`, 1)
+	resp := handle(h, request(t, admissionv1.Create, doc))
+	if !resp.Allowed || len(resp.Warnings) != 1 || !strings.Contains(resp.Warnings[0], "took longer than 20ms") {
+		t.Fatalf("response = %v %q, want allowed after the timeout", resp.Allowed, resp.Warnings)
+	}
+	time.Sleep(400 * time.Millisecond) // the review goes on, and ends
+	if n := testutil.CollectAndCount(h.opts.Metrics.findings); n != 0 {
+		t.Errorf("%d findings series counted for a request answered by the timeout, want none", n)
+	}
+	if got := counterValue(t, h.opts.Metrics.failOpen.WithLabelValues("timeout")); got != 1 {
+		t.Errorf("timeout counter = %v, want 1", got)
+	}
+	if n := testutil.CollectAndCount(h.opts.Metrics.failOpen); n != 1 {
+		t.Errorf("%d fail-open series, want only the timeout", n)
+	}
+	// The same request with time to finish is denied and counted.
+	h = newTestHandler(t, handlerConfig{mode: ModeEnforce, severity: lint.SeverityInfo})
+	if resp := handle(h, request(t, admissionv1.Create, doc)); resp.Allowed {
+		t.Fatalf("allowed with time to check, want denied")
+	}
+	if got := counterValue(t, h.opts.Metrics.findings.WithLabelValues("TST002", "warning", "VirtualService", "deny")); got != 1 {
+		t.Errorf("deny counter = %v, want 1", got)
 	}
 }
 
