@@ -3,6 +3,7 @@ package output
 import (
 	"bytes"
 	"encoding/json"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -200,9 +201,19 @@ func TestSARIFURI(t *testing.T) {
 		"manifests/gw.yaml": "manifests/gw.yaml",
 		"/abs/gw.yaml":      "file:///abs/gw.yaml",
 		"-":                 "-",
+		// URI references, not paths: what would end or bend the path is escaped.
+		"my app/gw.yaml":     "my%20app/gw.yaml",
+		"sp ace#1%.yaml":     "sp%20ace%231%25.yaml",
+		"/abs/my app#1.yaml": "file:///abs/my%20app%231.yaml",
+		"c:olon.yaml":        "./c:olon.yaml",
+		"ünï/gw.yaml":        "%C3%BCn%C3%AF/gw.yaml",
 	} {
-		if got := sarifURI(in); got != want {
+		got := sarifURI(in)
+		if got != want {
 			t.Errorf("sarifURI(%q) = %q, want %q", in, got, want)
+		}
+		if u, err := url.Parse(got); in != "-" && (err != nil || strings.TrimPrefix(u.Path, "./") != strings.TrimPrefix(in, "./") && u.Path != in) {
+			t.Errorf("sarifURI(%q) = %q does not parse back to the path: %v %v", in, got, u, err)
 		}
 	}
 }

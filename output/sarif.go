@@ -3,6 +3,7 @@ package output
 import (
 	"fmt"
 	"io"
+	"net/url"
 	"path/filepath"
 	"strings"
 
@@ -36,14 +37,19 @@ func sarifLevel(s lint.Severity) string {
 // relative (code scanning resolves them against the repository root),
 // absolute ones become file: URIs.
 func sarifURI(file string) string {
+	if file == "-" {
+		return file
+	}
 	slashed := filepath.ToSlash(file)
 	if filepath.IsAbs(file) {
 		if !strings.HasPrefix(slashed, "/") {
 			slashed = "/" + slashed // C:/x -> /C:/x
 		}
-		return "file://" + slashed
+		return (&url.URL{Scheme: "file", Path: slashed}).String()
 	}
-	return slashed
+	// A relative reference: spaces, '#' and '%' are escaped, and a first
+	// segment with a colon gets "./" so that it is not read as a scheme.
+	return (&url.URL{Path: slashed}).String()
 }
 
 // ruleHelp is a check's help as plain text and markdown.
