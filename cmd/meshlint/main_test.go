@@ -271,8 +271,8 @@ func TestInputErrors(t *testing.T) {
 		if r.code != 2 {
 			t.Errorf("exit status %d, want 2", r.code)
 		}
-		if len(o.Errors) != 1 || o.Errors[0].File != filepath.Join("testdata", "broken", "bad.yaml") || o.Errors[0].Line != 7 {
-			t.Errorf("errors = %+v, want one at testdata/broken/bad.yaml:7", o.Errors)
+		if len(o.Errors) != 1 || o.Errors[0].File != filepath.Join("testdata", "broken", "bad.yaml") || o.Errors[0].Line != 8 {
+			t.Errorf("errors = %+v, want one at testdata/broken/bad.yaml:8 (the unclosed brace)", o.Errors)
 		}
 		if !hasCheck(o, "ML004") {
 			t.Errorf("good.yaml was not linted: findings %v", findingIDs(o))

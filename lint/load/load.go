@@ -298,7 +298,9 @@ func decodeChunk(c chunk, opts Options) chunkResult {
 			if line == 0 {
 				line = c.line + 1
 			}
-			res.errors = append(res.errors, InputError{File: c.file, Line: line, Message: "invalid YAML: " + stripLinePrefix(msg)})
+			msg = stripLinePrefix(msg)
+			line = c.line + errorLine(c.data, msg, line-c.line)
+			res.errors = append(res.errors, InputError{File: c.file, Line: line, Message: "invalid YAML: " + msg})
 			break
 		}
 		root := deref(&doc)
@@ -320,6 +322,57 @@ func decodeChunk(c chunk, opts Options) chunkResult {
 		d.object(root, "")
 	}
 	return res
+}
+
+// maxErrorLineProbes bounds how many prefixes errorLine parses.
+const maxErrorLineProbes = 200
+
+// errorLine finds the line of a YAML syntax error. yaml.v3 reports a
+// parser error at the line where the construct it was parsing began (a
+// flow sequence, the block mapping above), and an unknown alias at no line
+// at all, so the line it gives can be well above the mistake. The mistake
+// is on the first line whose end, as the end of the input, already gives
+// the same error: prefixes are parsed from the reported line on, a bounded
+// number of times. It returns the reported line when no prefix agrees.
+func errorLine(data, msg string, reported int) int {
+	start := max(reported, 1)
+	// The offset just past line start-1.
+	off := 0
+	for l := 1; l < start; l++ {
+		i := strings.IndexByte(data[off:], '\n')
+		if i < 0 {
+			return reported
+		}
+		off += i + 1
+	}
+	for l, probes := start, 0; off < len(data) && probes < maxErrorLineProbes; l, probes = l+1, probes+1 {
+		end := len(data)
+		if i := strings.IndexByte(data[off:], '\n'); i >= 0 {
+			end = off + i + 1
+		}
+		if prefixError(data[:end]) == msg {
+			return l
+		}
+		off = end
+	}
+	return reported
+}
+
+// prefixError is the message (without "yaml: line N:") of the first error
+// yaml.v3 finds in data, or "".
+func prefixError(data string) string {
+	dec := yaml.NewDecoder(strings.NewReader(data))
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if err == io.EOF {
+			return ""
+		}
+		if err != nil {
+			msg, _ := shiftLine(err.Error(), 0)
+			return stripLinePrefix(msg)
+		}
+	}
 }
 
 // maxExpandedNodes bounds the size of a document with its aliases expanded,
