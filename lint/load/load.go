@@ -324,8 +324,13 @@ func decodeChunk(c chunk, opts Options) chunkResult {
 	return res
 }
 
-// maxErrorLineProbes bounds how many prefixes errorLine parses.
-const maxErrorLineProbes = 200
+// maxErrorLineProbes and maxErrorLineBytes bound how many prefixes, and
+// how many bytes in all, errorLine parses: well under a second, and only
+// for a broken document.
+const (
+	maxErrorLineProbes = 200
+	maxErrorLineBytes  = 8 << 20
+)
 
 // errorLine finds the line of a YAML syntax error. yaml.v3 reports a
 // parser error at the line where the construct it was parsing began (a
@@ -333,7 +338,8 @@ const maxErrorLineProbes = 200
 // at all, so the line it gives can be well above the mistake. The mistake
 // is on the first line whose end, as the end of the input, already gives
 // the same error: prefixes are parsed from the reported line on, a bounded
-// number of times. It returns the reported line when no prefix agrees.
+// number of times and bytes. It returns the reported line when no prefix
+// agrees.
 func errorLine(data, msg string, reported int) int {
 	start := max(reported, 1)
 	// The offset just past line start-1.
@@ -345,10 +351,14 @@ func errorLine(data, msg string, reported int) int {
 		}
 		off += i + 1
 	}
+	parsed := 0
 	for l, probes := start, 0; off < len(data) && probes < maxErrorLineProbes; l, probes = l+1, probes+1 {
 		end := len(data)
 		if i := strings.IndexByte(data[off:], '\n'); i >= 0 {
 			end = off + i + 1
+		}
+		if parsed += end; parsed > maxErrorLineBytes {
+			break
 		}
 		if prefixError(data[:end]) == msg {
 			return l
