@@ -152,3 +152,46 @@ func TestHelp(t *testing.T) {
 		})
 	}
 }
+
+// TestSubcommandHelp: every command answers -h and --help with its usage on
+// stdout and status 0.
+func TestSubcommandHelp(t *testing.T) {
+	for _, cmd := range []string{"checks", "explain", "version", "webhook"} {
+		for _, flag := range []string{"-h", "--help"} {
+			r := runCLI(t, "", cmd, flag)
+			if r.code != 0 || !strings.Contains(r.stdout, "Usage: meshlint "+cmd) {
+				t.Errorf("meshlint %s %s: status %d, stdout %q, stderr %q", cmd, flag, r.code, r.stdout, r.stderr)
+			}
+		}
+	}
+}
+
+// TestPathNamedLikeACommand: "lint" and "help" are commands only when no
+// file or directory has that name; the contract's commands (checks,
+// explain, version, webhook) are always commands.
+func TestPathNamedLikeACommand(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"lint", "help"} {
+		if err := os.MkdirAll(filepath.Join(dir, name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		src, err := os.ReadFile("../../examples/04-retry-without-reset.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name, "vs.yaml"), src, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(dir)
+	for _, name := range []string{"lint", "help"} {
+		r := runCLI(t, "", name, "-o", "json")
+		if r.code != 1 {
+			t.Fatalf("meshlint %s -o json with ./%s present: status %d, want 1 (findings); stderr %q", name, name, r.code, r.stderr)
+		}
+		o := parseJSON(t, r.stdout)
+		if len(o.Findings) == 0 || o.Findings[0].File != filepath.Join(name, "vs.yaml") {
+			t.Errorf("meshlint %s: findings %+v, want those of %s/vs.yaml", name, o.Findings, name)
+		}
+	}
+}

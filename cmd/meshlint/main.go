@@ -73,6 +73,13 @@ func tuneGC() {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		switch args[0] {
+		case "lint", "help":
+			// Not contract commands: a file or directory of that name wins.
+			if _, err := os.Stat(args[0]); err == nil {
+				return runLint(args, stdin, stdout, stderr)
+			}
+		}
+		switch args[0] {
 		case "lint":
 			return runLint(args[1:], stdin, stdout, stderr)
 		case "checks":
@@ -128,6 +135,10 @@ still reported, in every output format.
 `
 
 func runVersion(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		fmt.Fprint(stdout, "Usage: meshlint version\n\nPrint meshlint's version, commit, build date and Go version.\n")
+		return exitOK
+	}
 	if len(args) > 0 {
 		fmt.Fprintf(stderr, "meshlint version: unexpected argument %q\n", args[0])
 		return exitTrouble
