@@ -127,8 +127,16 @@ func (p *parser) each(n *yaml.Node, where string, f func(k, v *yaml.Node)) {
 		p.fail(n, "%s must be a mapping", where)
 		return
 	}
+	first := map[string]int{}
 	for i := 0; i+1 < len(n.Content) && p.err == nil; i += 2 {
-		f(n.Content[i], n.Content[i+1])
+		k := n.Content[i]
+		if line, ok := first[k.Value]; ok {
+			// YAML forbids it, and one of the two values would be lost.
+			p.fail(k, "%s: %q is given twice (first on line %d)", where, k.Value, line)
+			return
+		}
+		first[k.Value] = k.Line
+		f(k, n.Content[i+1])
 	}
 }
 

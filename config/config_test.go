@@ -99,6 +99,9 @@ func TestParseErrors(t *testing.T) {
 		{"bad glob", "ignore:\n  - names: [\"[\"]\n", 2, `not a valid glob`},
 		{"ignore not a list", "ignore: {checks: [ML001]}\n", 1, `ignore must be a list`},
 		{"invalid YAML", "mesh:\n  mtls: [\n", 2, `invalid YAML`},
+		{"duplicate top-level key", "failOn: info\nmesh: {}\nfailOn: error\n", 3, `the config: "failOn" is given twice (first on line 1)`},
+		{"duplicate check", "checks:\n  ML004: off\n  ML004: on\n", 3, `checks: "ML004" is given twice (first on line 2)`},
+		{"duplicate mesh key", "mesh:\n  mtls: STRICT\n  mtls: DISABLE\n", 3, `"mtls" is given twice`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := config.Parse("x.yaml", []byte(tc.in), lint.Registry())
