@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -193,5 +194,40 @@ func TestPathNamedLikeACommand(t *testing.T) {
 		if len(o.Findings) == 0 || o.Findings[0].File != filepath.Join(name, "vs.yaml") {
 			t.Errorf("meshlint %s: findings %+v, want those of %s/vs.yaml", name, o.Findings, name)
 		}
+	}
+}
+
+// TestHiddenDirectories: a directory walk skips hidden directories (.git,
+// .github), as the usage says, and a hidden directory named on the command
+// line is linted.
+func TestHiddenDirectories(t *testing.T) {
+	src, err := os.ReadFile("../../examples/04-retry-without-reset.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, f := range []string{"visible/vs.yaml", ".hidden/vs.yaml"} {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), src, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files := func(args ...string) []string {
+		o := parseJSON(t, runCLI(t, "", append([]string{"-o", "json"}, args...)...).stdout)
+		var out []string
+		for _, f := range o.Findings {
+			if !slices.Contains(out, f.File) {
+				out = append(out, f.File)
+			}
+		}
+		return out
+	}
+	if got, want := files(dir), []string{filepath.Join(dir, "visible", "vs.yaml")}; !slices.Equal(got, want) {
+		t.Errorf("walking %s linted %v, want %v", dir, got, want)
+	}
+	if got, want := files(filepath.Join(dir, ".hidden")), []string{filepath.Join(dir, ".hidden", "vs.yaml")}; !slices.Equal(got, want) {
+		t.Errorf("naming .hidden linted %v, want %v", got, want)
 	}
 }

@@ -101,8 +101,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 const usage = `meshlint catches Istio configuration that the API server accepts but traffic does not.
 
 Usage:
-  meshlint [flags] [PATH...]        lint files, directories (*.yaml, *.yml, *.json, recursively)
-                                    or - for stdin; no PATH means .
+  meshlint [flags] [PATH...]        lint files, directories (*.yaml, *.yml, *.json, recursively,
+                                    skipping hidden ones such as .git unless named) or - for
+                                    stdin; no PATH means .
   meshlint --cluster [flags]        lint what is live in a cluster, as the webhook sees it
   meshlint checks [-o text|json|markdown]
                                     list the checks
