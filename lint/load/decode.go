@@ -145,6 +145,11 @@ func (d *docDecoder) meta(n *yaml.Node, kind string, om *metav1.ObjectMeta) bool
 		return false
 	}
 	om.Namespace = scalarField(md, "namespace")
+	if ns := field(md, "namespace"); ns != nil && ns.Kind != yaml.ScalarNode {
+		// namespace: [x] or {a: b}: not a namespace, and not "default" either.
+		d.errorf(ns, "%s %s: metadata.namespace is %s, want a name", kind, om.Name, nodeType(ns))
+		return false
+	}
 	if om.Namespace == "" {
 		om.Namespace = d.opts.namespace()
 	}

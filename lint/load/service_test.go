@@ -39,3 +39,20 @@ func TestServiceDecodeErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestMalformedNamespace: a namespace that is not a name is an input error
+// at its line, like a malformed name; it is not taken as "default".
+func TestMalformedNamespace(t *testing.T) {
+	doc := "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: web\n  namespace: [shop]\nspec: {host: web}\n"
+	resources, errs := Bytes("ns.yaml", []byte(doc), Options{})
+	if len(resources) != 0 || len(errs) != 1 || errs[0].Line != 5 || !strings.Contains(errs[0].Message, "metadata.namespace is a list") {
+		t.Fatalf("resources %v, errors %+v; want one error at line 5 about the namespace", resources, errs)
+	}
+	for _, ns := range []string{`""`, "~", "null"} {
+		doc := strings.Replace(doc, "[shop]", ns, 1)
+		resources, errs := Bytes("ns.yaml", []byte(doc), Options{})
+		if len(errs) != 0 || len(resources) != 1 || resources[0].Namespace() != "default" {
+			t.Errorf("namespace: %s gave %v, %+v; want the resource in default", ns, resources, errs)
+		}
+	}
+}
