@@ -258,7 +258,9 @@ func (h *Handler) Handle(ctx context.Context, req admission.Request) admission.R
 		resp, outcome = h.reviewWithTimeout(ctx, log, req, kind)
 	}
 	if log.V(1).Enabled() {
-		log.V(1).Info("admission reviewed", "kind", req.Kind.Kind, "namespace", req.Namespace, "name", req.Name,
+		// The request's logger already carries its namespace, name and resource
+		// (admission.DefaultLogConstructor).
+		log.V(1).Info("admission reviewed", "kind", req.Kind.Kind,
 			"operation", req.Operation, "decision", outcome, "allowed", resp.Allowed,
 			"warnings", len(resp.Warnings), "duration", time.Since(start))
 	}
@@ -331,8 +333,7 @@ func (h *Handler) failOpen(log logr.Logger, req admission.Request, reason string
 // failOpenResult is failOpen inside a review: the count waits until the
 // result is the request's answer.
 func (h *Handler) failOpenResult(log logr.Logger, req admission.Request, reason string, err error) reviewResult {
-	log.Error(err, "checks could not run; allowing the request", "reason", reason,
-		"kind", req.Kind.Kind, "namespace", req.Namespace, "name", req.Name)
+	log.Error(err, "checks could not run; allowing the request", "reason", reason, "kind", req.Kind.Kind)
 	resp := admission.Allowed("").WithWarnings(truncate(warnPrefix + "checks could not run: " + err.Error()))
 	return reviewResult{resp: resp, outcome: "fail-open", failReason: reason}
 }
