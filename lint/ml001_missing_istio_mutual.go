@@ -6,7 +6,9 @@ import (
 
 	"google.golang.org/protobuf/reflect/protoreflect"
 	networkingapi "istio.io/api/networking/v1alpha3"
+	securityapi "istio.io/api/security/v1beta1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // MissingIstioMutual is ML001 missing-istio-mutual: a DestinationRule for
@@ -20,7 +22,7 @@ var MissingIstioMutual = &Check{
 	Severity: SeverityError,
 	Kinds:    []Kind{KindDestinationRule},
 	Reads:    []Kind{KindPeerAuthentication, KindServiceEntry, KindService},
-	Tables:   append([]*Table{ServiceEntriesByHost, ServicesByHost}, MTLSTables...),
+	Tables:   append([]*Table{ServiceEntriesByHost, ServicesByHost, WorkloadPeerAuthentications}, MTLSTables...),
 	Summary:  "A DestinationRule for an in-mesh host sends plaintext or its own TLS where the server requires mutual TLS.",
 	Doc: `Looks at every traffic-policy level of the DestinationRule: spec.trafficPolicy,
 spec.trafficPolicy.portLevelSettings[*], spec.subsets[*].trafficPolicy and
@@ -38,9 +40,9 @@ warning saying it breaks under STRICT mTLS.
 
 Quiet when the host is not in the mesh (a ServiceEntry that is not
 MESH_INTERNAL declares it, it is an external name such as *.googleapis.com, it
-is an ExternalName Service, or it is the API server's kubernetes.default); when
-the mode is ISTIO_MUTUAL; when auto mTLS is on and tls is absent; when the
-effective mode is PERMISSIVE or DISABLE.
+is an ExternalName Service or a Service without a selector, or it is the API
+server's kubernetes.default); when the mode is ISTIO_MUTUAL; when auto mTLS is
+on and tls is absent; when the effective mode is PERMISSIVE or DISABLE.
 
 Why: the client sidecar sends plaintext or its own TLS, the server sidecar
 expects Istio mTLS and resets the connection (503 UC) or fails the handshake
@@ -62,6 +64,18 @@ Choices where the catalog is silent:
     outside the mesh: no sidecar answers it and no PeerAuthentication applies,
     so a rule for it (often DISABLE, to keep a mesh-wide "*.local"
     ISTIO_MUTUAL rule away from a managed database) is not reported.
+  - A Service without a selector has hand-made Endpoints, usually addresses
+    outside the mesh (the mesh's docs use one for an external service): no
+    sidecar answers them, so a rule for it is not reported.
+  - A PeerAuthentication that selects workloads by label overrides the
+    namespace's mode for them, and Istio applies it first. When the host's
+    Service is visible and the policy selects all its pods (its matchLabels
+    are part of the Service's selector), a DISABLE or PERMISSIVE mode there
+    quiets the check; a portLevelMtls entry quiets the DestinationRule's
+    settings for the Service port whose targetPort it names (and the
+    rule-wide settings when it covers every port). When the Service is not
+    visible, a relaxing policy in the namespace may or may not cover the
+    host: the finding is a warning that names it.
   - kubernetes.default is the Kubernetes API server, which never runs a sidecar.
     Meshes with a mesh-wide "*.local" ISTIO_MUTUAL rule need a DISABLE rule for
     it (the mesh's mTLS migration docs call it api-server); it is not reported.
@@ -104,8 +118,8 @@ func runMissingIstioMutual(pass *Pass) {
 	if !inMesh {
 		return
 	}
-	if externalNameService(pass.View, host) || host == ServiceHost("kubernetes", "default", pass.Mesh.DomainSuffix) {
-		return // outside the mesh: an alias for an external host, or the API server
+	if outsideMeshService(pass.View, host) || host == ServiceHost("kubernetes", "default", pass.Mesh.DomainSuffix) {
+		return // outside the mesh: an alias for an external host, hand-made endpoints, or the API server
 	}
 	if ns == "" {
 		ns = pass.Mesh.RootNamespace
@@ -115,11 +129,28 @@ func runMissingIstioMutual(pass *Pass) {
 		return // PERMISSIVE or DISABLE: plaintext and TLS are both accepted
 	}
 	autoOff := !pass.Mesh.AutoMtls()
+	wl := workloadPolicies(pass.View, ns, host)
+	if wl.all {
+		return // a workload policy relaxes every port of the host's pods
+	}
 
-	level := func(path string, tls *networkingapi.ClientTLSSettings, reportMissing bool) {
+	// level checks one traffic-policy level; port is its port number, 0 for
+	// a level that applies to every port.
+	level := func(path string, port uint32, tls *networkingapi.ClientTLSSettings, reportMissing bool) {
+		if wl.relaxes(port) {
+			return
+		}
+		report := func(path, format string, args ...any) {
+			if wl.maybe != nil && mode == MTLSStrict {
+				pass.ReportSeverity(SeverityWarning, path, format+" unless workload policy PeerAuthentication %s/%s covers its pods",
+					append(args, wl.maybe.Namespace(), wl.maybe.Name())...)
+				return
+			}
+			pass.Report(path, format, args...)
+		}
 		if tls == nil {
 			if reportMissing && autoOff && mode == MTLSStrict {
-				pass.Report(path,
+				report(path,
 					"without tls this policy sends plaintext to %q (auto mTLS is off) under STRICT mTLS from %s: requests fail with 503 UC", written, source)
 			}
 			return
@@ -137,7 +168,7 @@ func runMissingIstioMutual(pass *Pass) {
 			pass.ReportSeverity(SeverityWarning, path+".tls.mode", "%s; it breaks under STRICT mTLS with %s", what, flag)
 			return
 		}
-		pass.Report(path+".tls.mode", "%s under STRICT mTLS from %s: requests fail with %s", what, source, flag)
+		report(path+".tls.mode", "%s under STRICT mTLS from %s: requests fail with %s", what, source, flag)
 	}
 
 	top := dr.Spec.GetTrafficPolicy()
@@ -146,9 +177,9 @@ func runMissingIstioMutual(pass *Pass) {
 	// itself, else the subset does.
 	topMissing := top != nil && top.GetTls() == nil && setsMoreThanPortLevels(top)
 	if top != nil {
-		level("spec.trafficPolicy", top.GetTls(), topMissing)
+		level("spec.trafficPolicy", 0, top.GetTls(), topMissing)
 		for j, pl := range top.GetPortLevelSettings() {
-			level(fmt.Sprintf("spec.trafficPolicy.portLevelSettings[%d]", j), pl.GetTls(), true)
+			level(fmt.Sprintf("spec.trafficPolicy.portLevelSettings[%d]", j), pl.GetPort().GetNumber(), pl.GetTls(), true)
 		}
 	}
 	for i, s := range dr.Spec.GetSubsets() {
@@ -157,25 +188,141 @@ func runMissingIstioMutual(pass *Pass) {
 			continue
 		}
 		base := fmt.Sprintf("spec.subsets[%d].trafficPolicy", i)
-		level(base, tp.GetTls(), top.GetTls() == nil && !topMissing && setsMoreThanPortLevels(tp))
+		level(base, 0, tp.GetTls(), top.GetTls() == nil && !topMissing && setsMoreThanPortLevels(tp))
 		for j, pl := range tp.GetPortLevelSettings() {
-			level(fmt.Sprintf("%s.portLevelSettings[%d]", base, j), pl.GetTls(), true)
+			level(fmt.Sprintf("%s.portLevelSettings[%d]", base, j), pl.GetPort().GetNumber(), pl.GetTls(), true)
 		}
 	}
 }
 
-// externalNameService reports whether an expanded host is the name of a
-// visible ExternalName Service: an alias for a host outside the mesh.
-func externalNameService(v View, host string) bool {
+// outsideMeshService reports whether an expanded host is the name of a
+// visible Service that no sidecar answers: an ExternalName Service (a DNS
+// alias for a host outside the mesh) or a Service without a selector (its
+// Endpoints are made by hand, usually for addresses outside the mesh).
+func outsideMeshService(v View, host string) bool {
 	if strings.HasPrefix(host, "*") {
 		return false
 	}
 	for _, r := range v.Lookup(ServicesByHost, host) {
-		if svc := r.Service(); svc != nil && svc.Spec.Type == corev1.ServiceTypeExternalName {
+		if svc := r.Service(); svc != nil && (svc.Spec.Type == corev1.ServiceTypeExternalName || len(svc.Spec.Selector) == 0) {
 			return true
 		}
 	}
 	return false
+}
+
+// hostWorkloadPolicies is what PeerAuthentications selecting workloads by
+// label change for the pods behind a host, under a STRICT namespace.
+type hostWorkloadPolicies struct {
+	// all: a policy that selects every pod of the host's Service relaxes
+	// every port it serves.
+	all bool
+	// svc is the host's Service, when visible; relaxed holds the target
+	// ports that selecting policies relax (DISABLE or PERMISSIVE).
+	svc     *corev1.Service
+	relaxed map[uint32]bool
+	// maybe is a relaxing policy of the namespace whose reach is unknown:
+	// the host's Service is not visible.
+	maybe *Resource
+}
+
+// relaxes reports whether the DestinationRule settings for service port
+// port (0: every port) are quieted by a selecting policy.
+func (w hostWorkloadPolicies) relaxes(port uint32) bool {
+	if w.svc == nil || len(w.relaxed) == 0 {
+		return false
+	}
+	covered := 0
+	for _, p := range w.svc.Spec.Ports {
+		if port != 0 && uint32(p.Port) != port {
+			continue
+		}
+		target := uint32(p.Port)
+		if p.TargetPort.Type == intstr.Int && p.TargetPort.IntVal != 0 {
+			target = uint32(p.TargetPort.IntVal)
+		} else if p.TargetPort.Type == intstr.String && p.TargetPort.StrVal != "" {
+			return false // a named container port: its number is not known here
+		}
+		if !w.relaxed[target] {
+			return false
+		}
+		covered++
+	}
+	return covered > 0
+}
+
+// workloadPolicies reads the PeerAuthentications of namespace ns that
+// select workloads by label, for the pods behind host.
+func workloadPolicies(v View, ns, host string) hostWorkloadPolicies {
+	var w hostWorkloadPolicies
+	pas := v.Lookup(WorkloadPeerAuthentications, ns)
+	if len(pas) == 0 {
+		return w
+	}
+	relaxing := func(m securityapi.PeerAuthentication_MutualTLS_Mode) bool {
+		return m == securityapi.PeerAuthentication_MutualTLS_DISABLE || m == securityapi.PeerAuthentication_MutualTLS_PERMISSIVE
+	}
+	if !strings.HasPrefix(host, "*") {
+		for _, r := range v.Lookup(ServicesByHost, host) {
+			w.svc = r.Service()
+		}
+	}
+	for _, r := range pas {
+		spec := &r.PeerAuthentication().Spec
+		top := relaxing(spec.GetMtls().GetMode())
+		var ports []uint32
+		for port, m := range spec.GetPortLevelMtls() {
+			if relaxing(m.GetMode()) || (top && m.GetMode() == securityapi.PeerAuthentication_MutualTLS_UNSET) {
+				ports = append(ports, port)
+			}
+		}
+		if !top && len(ports) == 0 {
+			continue
+		}
+		if w.svc == nil {
+			if w.maybe == nil {
+				w.maybe = r
+			}
+			continue
+		}
+		if !labelsSubset(spec.GetSelector().GetMatchLabels(), w.svc.Spec.Selector) {
+			continue
+		}
+		if top && len(spec.GetPortLevelMtls()) == 0 {
+			w.all = true
+			return w
+		}
+		if w.relaxed == nil {
+			w.relaxed = map[uint32]bool{}
+		}
+		if top {
+			// Every port but those set back to STRICT at port level.
+			for _, p := range w.svc.Spec.Ports {
+				t := uint32(p.TargetPort.IntValue())
+				if t == 0 {
+					t = uint32(p.Port)
+				}
+				if m, ok := spec.GetPortLevelMtls()[t]; !ok || m.GetMode() != securityapi.PeerAuthentication_MutualTLS_STRICT {
+					w.relaxed[t] = true
+				}
+			}
+		}
+		for _, port := range ports {
+			w.relaxed[port] = true
+		}
+	}
+	return w
+}
+
+// labelsSubset reports whether every label of sub is in set with the same
+// value: a selector sub then picks every pod that set picks.
+func labelsSubset(sub, set map[string]string) bool {
+	for k, v := range sub {
+		if set[k] != v {
+			return false
+		}
+	}
+	return true
 }
 
 // setsMoreThanPortLevels reports whether a traffic policy sets a field other

@@ -53,6 +53,15 @@ var (
 	}}
 )
 
+// WorkloadPeerAuthentications files PeerAuthentications that select
+// workloads by label, by namespace.
+var WorkloadPeerAuthentications = &Table{Name: "peerauthentications-by-selector-namespace", Kind: KindPeerAuthentication, Keys: func(r *Resource, m *Mesh) []string {
+	if len(r.PeerAuthentication().Spec.GetSelector().GetMatchLabels()) == 0 {
+		return nil
+	}
+	return []string{r.Namespace()}
+}}
+
 // MTLSTables are the tables EffectiveMTLS reads.
 var MTLSTables = []*Table{NamespacePeerAuthentications}
 

@@ -135,11 +135,11 @@ func relatedResources(v lint.View, r *lint.Resource) map[lint.Key]*lint.Resource
 	case lint.KindService:
 		add(lint.LookupHost(v, lint.DestinationRulesByHost, lint.ServiceHost(r.Name(), r.Namespace(), m.DomainSuffix)))
 	case lint.KindPeerAuthentication:
-		// Only namespace-wide and mesh-wide policies decide ML001.
-		if len(r.PeerAuthentication().Spec.GetSelector().GetMatchLabels()) > 0 {
-			break
-		}
-		if r.Namespace() == m.RootNamespace {
+		// Namespace-wide and mesh-wide policies decide ML001, and policies
+		// that select workloads quiet it for their pods: the DestinationRules
+		// for the namespace's hosts (every one, for the root namespace's
+		// mesh-wide policy).
+		if r.Namespace() == m.RootNamespace && len(r.PeerAuthentication().Spec.GetSelector().GetMatchLabels()) == 0 {
 			add(v.List(lint.KindDestinationRule))
 			break
 		}
