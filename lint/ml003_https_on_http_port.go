@@ -15,8 +15,8 @@ var HTTPSOnHTTPPort = &Check{
 	Name:     "https-on-http-port",
 	Severity: SeverityWarning,
 	Kinds:    []Kind{KindServiceEntry, KindService, KindGateway},
-	Reads:    []Kind{KindDestinationRule},
-	Tables:   []*Table{DestinationRulesByHost},
+	Reads:    []Kind{KindDestinationRule, KindVirtualService},
+	Tables:   []*Table{DestinationRulesByHost, VirtualServicesByHost},
 	Summary:  "A port that carries TLS (443 or a configured tlsPort) is declared as plain HTTP.",
 	Doc: `A TLS port is 443, plus every number in the config's tlsPorts. Fires on:
   - a ServiceEntry port with a TLS port number and protocol HTTP, HTTP2 or GRPC
@@ -41,7 +41,15 @@ Choices where the catalog is silent:
   - The DestinationRule's port-level setting for the port decides when it has a
     tls block; otherwise its top-level tls does.
   - For a ServiceEntry, each host must have such a DestinationRule; the finding
-    names the first that has none. For a Gateway server, each of its hosts must;
+    names the first that has none.
+  - A ServiceEntry port that is not a TLS port but whose targetPort is (number:
+    80, protocol: HTTP, targetPort: 443) sends the application's plaintext to
+    the endpoint's TLS port: the server answers 400 "plain HTTP request sent to
+    HTTPS port". It fires at targetPort only for a ServiceEntry that stands
+    alone: quiet when a DestinationRule for the host originates TLS on any port
+    (the mesh's TLS-origination tasks), when a VirtualService for the host
+    exists (it may send the port elsewhere, as egress-gateway setups do), and
+    for resolution NONE, where the original destination port is used. For a Gateway server, each of its hosts must;
     a "*" host is covered by any DestinationRule originating TLS on that port.`,
 	Example: `apiVersion: networking.istio.io/v1
 kind: ServiceEntry
@@ -77,11 +85,21 @@ func httpsOnHTTPPortServiceEntry(pass *Pass) {
 	r := pass.Resource
 	se := r.ServiceEntry()
 	for i, p := range se.Spec.GetPorts() {
-		if !pass.Mesh.IsTLSPort(p.GetNumber()) {
-			continue
-		}
 		switch strings.ToUpper(strings.TrimSpace(p.GetProtocol())) {
 		case "HTTP", "HTTP2", "GRPC":
+		default:
+			continue
+		}
+		// The port itself carries TLS, or it forwards to a TLS targetPort.
+		path := fmt.Sprintf("spec.ports[%d].protocol", i)
+		format := "port %d of %q is declared %s but carries TLS: " + wrongVersionConsequence
+		args := []any{p.GetNumber(), "", p.GetProtocol()}
+		switch t := p.GetTargetPort(); {
+		case pass.Mesh.IsTLSPort(p.GetNumber()):
+		case t != 0 && pass.Mesh.IsTLSPort(t) && se.Spec.GetResolution() != networkingapi.ServiceEntry_NONE:
+			path = fmt.Sprintf("spec.ports[%d].targetPort", i)
+			format = "port %d of %q is declared %s and forwards to targetPort %d, which carries TLS: the application's plaintext reaches a TLS port (400 plain HTTP request sent to HTTPS port)"
+			args = append(args, t)
 		default:
 			continue
 		}
@@ -90,8 +108,11 @@ func httpsOnHTTPPortServiceEntry(pass *Pass) {
 			if tlsOriginatedFor(pass.View, host, p.GetNumber()) {
 				continue
 			}
-			pass.Report(fmt.Sprintf("spec.ports[%d].protocol", i),
-				"port %d of %q is declared %s but carries TLS: %s", p.GetNumber(), h, p.GetProtocol(), wrongVersionConsequence)
+			if len(args) > 3 && (tlsOriginatedOnAnyPort(pass.View, host) || len(LookupHost(pass.View, VirtualServicesByHost, host)) > 0) {
+				continue
+			}
+			args[1] = h
+			pass.Report(path, format, args...)
 			break
 		}
 	}
@@ -159,6 +180,26 @@ func httpsOnHTTPPortGateway(pass *Pass) {
 		pass.Report(fmt.Sprintf("spec.servers[%d].port.protocol", i),
 			"server port %d is declared HTTP but carries TLS: %s", port, wrongVersionConsequence)
 	}
+}
+
+// tlsOriginatedOnAnyPort reports whether a DestinationRule for host
+// originates TLS (SIMPLE or MUTUAL) at its top level or on any port.
+func tlsOriginatedOnAnyPort(v View, host string) bool {
+	originates := func(t *networkingapi.ClientTLSSettings) bool {
+		return t.GetMode() == networkingapi.ClientTLSSettings_SIMPLE || t.GetMode() == networkingapi.ClientTLSSettings_MUTUAL
+	}
+	for _, dr := range LookupHost(v, DestinationRulesByHost, host) {
+		tp := dr.DestinationRule().Spec.GetTrafficPolicy()
+		if originates(tp.GetTls()) {
+			return true
+		}
+		for _, pl := range tp.GetPortLevelSettings() {
+			if originates(pl.GetTls()) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // tlsOriginatedFor reports whether a DestinationRule for host originates TLS
