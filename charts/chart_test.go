@@ -700,15 +700,19 @@ func assertRBAC(t *testing.T, c *rendered, certSource string) {
 		}
 	}
 	// The mesh ConfigMap only.
-	root := parseConfig(t, c).Mesh.RootNamespace
+	mesh := parseConfig(t, c).Mesh
+	root, name := mesh.RootNamespace, mesh.MeshConfigMap()
 	for _, verb := range []string{"get", "list", "watch"} {
-		allowed = append(allowed, request{verb, "", "configmaps", root, cluster.MeshConfigMapName})
+		allowed = append(allowed, request{verb, "", "configmaps", root, name})
 		denied = append(denied,
 			request{verb, "", "configmaps", root, ""},
 			request{verb, "", "configmaps", root, "other"},
-			request{verb, "", "configmaps", "shop", cluster.MeshConfigMapName},
+			request{verb, "", "configmaps", "shop", name},
 			request{verb, "", "configmaps", "", ""},
 		)
+		if name != cluster.MeshConfigMapName {
+			denied = append(denied, request{verb, "", "configmaps", root, cluster.MeshConfigMapName})
+		}
 	}
 	// Secrets: never cluster-wide, never another namespace, never another name.
 	for _, verb := range []string{"get", "list", "watch", "update", "create", "patch", "delete"} {
@@ -854,6 +858,20 @@ func TestVariants(t *testing.T) {
 				if !cfg.Checks["ML011"].Disabled {
 					t.Errorf("ML011 not disabled: %+v", cfg.Checks)
 				}
+				if got := cfg.Mesh.MeshConfigMap(); got != "istio" {
+					t.Errorf("mesh config map = %q, want istio by default", got)
+				}
+				assertRBAC(t, c, "selfManaged")
+			},
+		},
+		{
+			name: "revisioned mesh ConfigMap",
+			opts: Options{Values: map[string]any{"meshConfig": map[string]any{"configMap": "istio-1-24"}}},
+			assert: func(t *testing.T, c *rendered) {
+				if got := parseConfig(t, c).Mesh.MeshConfigMap(); got != "istio-1-24" {
+					t.Errorf("mesh config map = %q, want istio-1-24 from meshConfig.configMap", got)
+				}
+				// The Role names istio-1-24, and no longer istio.
 				assertRBAC(t, c, "selfManaged")
 			},
 		},

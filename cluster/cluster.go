@@ -26,8 +26,9 @@ import (
 	"github.com/meshlint/meshlint/lint/load"
 )
 
-// MeshConfigMapName is the ConfigMap in the root namespace whose `mesh` key
-// holds the mesh config.
+// MeshConfigMapName is the default name of the ConfigMap in the root
+// namespace whose `mesh` key holds the mesh config (the config's
+// mesh.configMap names another, such as istio-<revision>).
 const MeshConfigMapName = "istio"
 
 // Scheme knows every type meshlint reads from a cluster: core/v1 and the
@@ -150,8 +151,8 @@ func RESTConfig(kubeconfig, context string) (*rest.Config, error) {
 type Options struct {
 	// Namespace limits the targets to one namespace; "" means all.
 	Namespace string
-	// Mesh gives the root namespace, where the `istio` ConfigMap and the
-	// mesh-wide PeerAuthentication live.
+	// Mesh gives the root namespace, where the mesh ConfigMap (named by
+	// Mesh.MeshConfigMap) and the mesh-wide PeerAuthentication live.
 	Mesh lint.Mesh
 }
 
@@ -202,7 +203,8 @@ func ListWith(ctx context.Context, c client.Reader, opts Options) (*Snapshot, er
 		}
 	}
 	cm := &corev1.ConfigMap{}
-	switch err := c.Get(ctx, client.ObjectKey{Namespace: root, Name: MeshConfigMapName}, cm); {
+	name := opts.Mesh.MeshConfigMap()
+	switch err := c.Get(ctx, client.ObjectKey{Namespace: root, Name: name}, cm); {
 	case err == nil:
 		r, err := load.MeshConfigFromConfigMap(cm)
 		if err != nil {
@@ -212,9 +214,9 @@ func ListWith(ctx context.Context, c client.Reader, opts Options) (*Snapshot, er
 		}
 	case apierrors.IsNotFound(err):
 	case skippable(err):
-		snap.Skipped = append(snap.Skipped, fmt.Errorf("reading ConfigMap %s/%s: %w", root, MeshConfigMapName, err))
+		snap.Skipped = append(snap.Skipped, fmt.Errorf("reading ConfigMap %s/%s: %w", root, name, err))
 	default:
-		return nil, fmt.Errorf("reading ConfigMap %s/%s: %w", root, MeshConfigMapName, err)
+		return nil, fmt.Errorf("reading ConfigMap %s/%s: %w", root, name, err)
 	}
 	for _, r := range snap.All {
 		if opts.Namespace == "" || r.Namespace() == opts.Namespace {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"os"
 	"path"
 	"path/filepath"
@@ -183,6 +184,14 @@ func (p *parser) mesh(n *yaml.Node, m *lint.Mesh) {
 			if s, ok := p.str(v, "mesh.rootNamespace"); ok {
 				m.RootNamespace = s
 			}
+		case "configMap":
+			if s, ok := p.str(v, "mesh.configMap"); ok {
+				if errs := validation.IsDNS1123Subdomain(s); len(errs) > 0 {
+					p.fail(v, "mesh.configMap: %q is not a ConfigMap name: %s", s, errs[0])
+					return
+				}
+				m.ConfigMap = s
+			}
 		case "domainSuffix":
 			if s, ok := p.str(v, "mesh.domainSuffix"); ok {
 				m.DomainSuffix = strings.TrimPrefix(s, ".")
@@ -193,7 +202,7 @@ func (p *parser) mesh(n *yaml.Node, m *lint.Mesh) {
 			}
 			p.at["mesh.connectTimeout"] = lint.Position{File: p.file, Line: k.Line, Column: k.Column}
 		default:
-			p.fail(k, "unknown key %q in mesh (want mtls, enableAutoMtls, rootNamespace, domainSuffix or connectTimeout)", k.Value)
+			p.fail(k, "unknown key %q in mesh (want mtls, enableAutoMtls, rootNamespace, configMap, domainSuffix or connectTimeout)", k.Value)
 		}
 	})
 }

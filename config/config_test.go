@@ -64,6 +64,21 @@ func TestParseContractExample(t *testing.T) {
 	}
 }
 
+// TestParseMeshConfigMap: mesh.configMap names the mesh ConfigMap of a
+// revisioned install; unset, it is "istio".
+func TestParseMeshConfigMap(t *testing.T) {
+	c, err := config.Parse("x.yaml", []byte("mesh:\n  configMap: istio-1-24\n"), lint.Registry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Mesh.MeshConfigMap(); got != "istio-1-24" {
+		t.Errorf("MeshConfigMap() = %q, want istio-1-24", got)
+	}
+	if got := config.Default().Mesh.MeshConfigMap(); got != "istio" {
+		t.Errorf("default MeshConfigMap() = %q, want istio", got)
+	}
+}
+
 func TestParseDefaults(t *testing.T) {
 	for _, in := range []string{"", "# only a comment\n", "{}\n"} {
 		c, err := config.Parse("c.yaml", []byte(in), lint.Registry())
@@ -89,6 +104,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad mtls", "mesh:\n  mtls: STRICTEST\n", 2, `"STRICTEST" is not an mTLS mode`},
 		{"bad bool", "mesh:\n  enableAutoMtls: maybe\n", 2, `not a boolean`},
 		{"bad duration", "mesh:\n  connectTimeout: ten\n", 2, `not a duration`},
+		{"bad configMap", "mesh:\n  configMap: Istio_1\n", 2, `mesh.configMap: "Istio_1" is not a ConfigMap name`},
 		{"bad port", "tlsPorts: [443, 70000]\n", 1, `"70000" is not a port number`},
 		{"unknown check", "checks:\n  ML999: off\n", 2, `unknown check "ML999"`},
 		{"unknown check option", "checks:\n  retry-without-reset: {flagDefault: true}\n", 2, `unknown key "flagDefault" in checks.retry-without-reset`},

@@ -51,7 +51,11 @@ type Mesh struct {
 	// EnableAutoMtls is nil when unknown; Istio's default is true.
 	EnableAutoMtls *bool
 	RootNamespace  string
-	DomainSuffix   string
+	// ConfigMap is the name of the ConfigMap in the root namespace whose
+	// `mesh` key holds the mesh config: "istio", or "istio-<revision>" for a
+	// mesh installed with revisions ("" means "istio").
+	ConfigMap    string
+	DomainSuffix string
 	// ConnectTimeout is zero when unset (Istio's default is 10s).
 	ConnectTimeout time.Duration
 	// TLSPorts are the port numbers that carry TLS (443 is always one).
@@ -61,6 +65,15 @@ type Mesh struct {
 // DefaultMesh returns Istio's defaults.
 func DefaultMesh() Mesh {
 	return Mesh{RootNamespace: "istio-system", DomainSuffix: "cluster.local", TLSPorts: []uint32{443}}
+}
+
+// MeshConfigMap returns the name of the mesh ConfigMap: ConfigMap, or
+// "istio" when it is not set.
+func (m *Mesh) MeshConfigMap() string {
+	if m.ConfigMap == "" {
+		return "istio"
+	}
+	return m.ConfigMap
 }
 
 // AutoMtls reports whether auto mTLS is on (Istio's default).

@@ -201,7 +201,7 @@ func (h *Handler) Reconfigure(mesh lint.Mesh, settings lint.Settings) error {
 }
 
 func meshEqual(a, b lint.Mesh) bool {
-	if a.MTLS != b.MTLS || a.RootNamespace != b.RootNamespace || a.DomainSuffix != b.DomainSuffix ||
+	if a.MTLS != b.MTLS || a.RootNamespace != b.RootNamespace || a.MeshConfigMap() != b.MeshConfigMap() || a.DomainSuffix != b.DomainSuffix ||
 		a.ConnectTimeout != b.ConnectTimeout || (a.EnableAutoMtls == nil) != (b.EnableAutoMtls == nil) ||
 		(a.EnableAutoMtls != nil && *a.EnableAutoMtls != *b.EnableAutoMtls) || len(a.TLSPorts) != len(b.TLSPorts) {
 		return false

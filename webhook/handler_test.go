@@ -18,6 +18,7 @@ import (
 	networkingapi "istio.io/api/networking/v1alpha3"
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	admissionv1 "k8s.io/api/admission/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
@@ -756,5 +757,22 @@ func TestContainerMemoryLimit(t *testing.T) {
 		if got := containerMemoryLimit(tc.files); got != tc.want {
 			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestUpsertMeshByName: the informer's mesh ConfigMap events are taken only
+// for the ConfigMap the config names (istio, or istio-<revision>).
+func TestUpsertMeshByName(t *testing.T) {
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "istio-1-24", Namespace: "istio-system"},
+		Data: map[string]string{"mesh": "enableAutoMtls: false\n"}}
+	h := newTestHandler(t, handlerConfig{})
+	before := h.Len()
+	upsertMesh(h, cm, "istio", logr.Discard())
+	if h.Len() != before {
+		t.Errorf("istio-1-24 taken as the mesh config while the config names istio")
+	}
+	upsertMesh(h, cm, "istio-1-24", logr.Discard())
+	if h.Len() != before+1 {
+		t.Errorf("istio-1-24 not taken as the mesh config when the config names it")
 	}
 }

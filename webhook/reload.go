@@ -89,5 +89,10 @@ func reloadConfig(file string, data []byte, h *Handler, log logr.Logger) error {
 		log.Info("the root namespace changed; restart the webhook to read the mesh ConfigMap of the new one",
 			"was", old, "now", cfg.Mesh.RootNamespace)
 	}
+	if old := h.engine.Load().mesh; cfg.Mesh.MeshConfigMap() != old.MeshConfigMap() {
+		// The informer selects the ConfigMap by the name it started with.
+		log.Info("the mesh ConfigMap's name changed; restart the webhook to read the new one",
+			"was", old.MeshConfigMap(), "now", cfg.Mesh.MeshConfigMap())
+	}
 	return h.Reconfigure(cfg.Mesh, cfg.Settings())
 }

@@ -112,7 +112,7 @@ func Run(ctx context.Context, restCfg *rest.Config, opts Options, log logr.Logge
 			// Only the mesh ConfigMap, not every ConfigMap of the cluster.
 			&corev1.ConfigMap{}: {
 				Namespaces: map[string]cache.Config{root: {}},
-				Field:      fields.OneTermEqualSelector("metadata.name", cluster.MeshConfigMapName),
+				Field:      fields.OneTermEqualSelector("metadata.name", cfg.Mesh.MeshConfigMap()),
 			},
 		},
 		DefaultWatchErrorHandler: watchErrorHandler(log.WithName("informers")),
@@ -123,7 +123,7 @@ func Run(ctx context.Context, restCfg *rest.Config, opts Options, log logr.Logge
 	if err := mgr.Add(everyReplica{informers}); err != nil {
 		return fmt.Errorf("adding the informer cache: %w", err)
 	}
-	regs, err := watch(ctx, informers, h, log)
+	regs, err := watch(ctx, informers, h, cfg.Mesh.MeshConfigMap(), log)
 	if err != nil {
 		return err
 	}
@@ -247,7 +247,7 @@ func stripUnread(in any) (any, error) {
 
 // watch registers event handlers that keep the handler's index current
 // from the informer cache.
-func watch(ctx context.Context, c cache.Cache, h *Handler, log logr.Logger) ([]toolscache.ResourceEventHandlerRegistration, error) {
+func watch(ctx context.Context, c cache.Cache, h *Handler, meshConfigMap string, log logr.Logger) ([]toolscache.ResourceEventHandlerRegistration, error) {
 	var regs []toolscache.ResourceEventHandlerRegistration
 	for _, t := range cluster.Types {
 		inf, err := c.GetInformer(ctx, t.New())
@@ -269,8 +269,8 @@ func watch(ctx context.Context, c cache.Cache, h *Handler, log logr.Logger) ([]t
 		return nil, fmt.Errorf("getting the ConfigMap informer: %w", err)
 	}
 	reg, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
-		AddFunc:    func(obj any) { upsertMesh(h, obj, log) },
-		UpdateFunc: func(_, obj any) { upsertMesh(h, obj, log) },
+		AddFunc:    func(obj any) { upsertMesh(h, obj, meshConfigMap, log) },
+		UpdateFunc: func(_, obj any) { upsertMesh(h, obj, meshConfigMap, log) },
 		DeleteFunc: func(obj any) { remove(h, lint.KindMeshConfig, obj) },
 	})
 	if err != nil {
@@ -289,9 +289,9 @@ func upsert(h *Handler, t cluster.Type, obj any) {
 	}
 }
 
-func upsertMesh(h *Handler, obj any, log logr.Logger) {
+func upsertMesh(h *Handler, obj any, name string, log logr.Logger) {
 	cm, ok := obj.(*corev1.ConfigMap)
-	if !ok || cm.Name != cluster.MeshConfigMapName {
+	if !ok || cm.Name != name {
 		return
 	}
 	r, err := load.MeshConfigFromConfigMap(cm)

@@ -303,7 +303,7 @@ func (d *docDecoder) configMap(n *yaml.Node) {
 	if ns == "" {
 		ns = d.opts.namespace()
 	}
-	if scalarField(md, "name") != "istio" || ns != d.opts.rootNamespace() {
+	if scalarField(md, "name") != d.opts.Mesh.MeshConfigMap() || ns != d.opts.rootNamespace() {
 		return
 	}
 	mc := &lint.MeshConfig{SourceKind: "ConfigMap", Spec: &meshconfig.MeshConfig{}}

@@ -28,7 +28,8 @@ type Options struct {
 	// DefaultNamespace is the namespace of resources that have none
 	// ("default" when empty).
 	DefaultNamespace string
-	// Mesh gives the root namespace, where the `istio` mesh ConfigMap lives.
+	// Mesh gives the root namespace and the name of the mesh ConfigMap
+	// there (`istio` unless the config says otherwise).
 	Mesh lint.Mesh
 }
 

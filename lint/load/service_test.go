@@ -3,6 +3,8 @@ package load
 import (
 	"strings"
 	"testing"
+
+	"github.com/meshlint/meshlint/lint"
 )
 
 // TestServiceDecodeErrors: a Service field of the wrong type is an input
@@ -54,5 +56,32 @@ func TestMalformedNamespace(t *testing.T) {
 		if len(errs) != 0 || len(resources) != 1 || resources[0].Namespace() != "default" {
 			t.Errorf("namespace: %s gave %v, %+v; want the resource in default", ns, resources, errs)
 		}
+	}
+}
+
+// TestMeshConfigMapName: the mesh ConfigMap is "istio" unless the config
+// names another (istio-<revision>); other ConfigMaps are skipped.
+func TestMeshConfigMapName(t *testing.T) {
+	doc := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: istio-1-24\n  namespace: istio-system\ndata:\n  mesh: |\n    enableAutoMtls: false\n"
+	meshes := func(opts Options) int {
+		rs, errs := Bytes("cm.yaml", []byte(doc), opts)
+		if len(errs) != 0 {
+			t.Fatalf("errors %+v", errs)
+		}
+		n := 0
+		for _, r := range rs {
+			if r.Kind == lint.KindMeshConfig {
+				n++
+			}
+		}
+		return n
+	}
+	if n := meshes(Options{}); n != 0 {
+		t.Errorf("istio-1-24 read as the mesh config by default (%d)", n)
+	}
+	m := lint.DefaultMesh()
+	m.ConfigMap = "istio-1-24"
+	if n := meshes(Options{Mesh: m}); n != 1 {
+		t.Errorf("istio-1-24 not read as the mesh config with mesh.configMap: istio-1-24 (%d)", n)
 	}
 }

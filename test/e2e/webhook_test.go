@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -848,6 +849,45 @@ func TestClusterListWithNamespacePermissionsOnly(t *testing.T) {
 	}
 	if !slices.Contains(ids, "ML004") {
 		t.Errorf("findings %v, want ML004", ids)
+	}
+}
+
+// TestClusterReadsRevisionedMeshConfigMap: with mesh.configMap naming
+// istio-<revision>, --cluster reads the mesh config from that ConfigMap; by
+// default it reads only "istio".
+func TestClusterReadsRevisionedMeshConfigMap(t *testing.T) {
+	const root = "e2e-revroot"
+	createNamespace(t, root, false)
+	cs, err := kubernetes.NewForConfig(restCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "istio-1-24", Namespace: root},
+		Data: map[string]string{"mesh": "enableAutoMtls: false\n"}}
+	if _, err := cs.CoreV1().ConfigMaps(root).Create(context.Background(), cm, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	meshConfigs := func(m lint.Mesh) []string {
+		snap, err := cluster.List(context.Background(), restCfg, cluster.Options{Mesh: m})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, r := range snap.All {
+			if r.Kind == lint.KindMeshConfig {
+				names = append(names, r.Namespace()+"/"+r.Name())
+			}
+		}
+		return names
+	}
+	m := lint.DefaultMesh()
+	m.RootNamespace = root
+	if got := meshConfigs(m); len(got) != 0 {
+		t.Errorf("default mesh config map: read %v, want nothing (there is no %s/istio)", got, root)
+	}
+	m.ConfigMap = "istio-1-24"
+	if got := meshConfigs(m); !slices.Equal(got, []string{root + "/istio-1-24"}) {
+		t.Errorf("mesh.configMap istio-1-24: read %v, want [%s/istio-1-24]", got, root)
 	}
 }
 

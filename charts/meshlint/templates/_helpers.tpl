@@ -78,15 +78,24 @@ selfManaged
 {{- end }}
 {{- end }}
 
-{{/* The meshlint config: the config value, with mesh.rootNamespace defaulting to meshConfig.namespace. */}}
+{{/* The meshlint config: the config value, with mesh.rootNamespace and mesh.configMap defaulting to meshConfig.namespace and meshConfig.configMap. */}}
 {{- define "meshlint.config" -}}
 {{- $config := deepCopy (default (dict) .Values.config) }}
 {{- $mesh := deepCopy (default (dict) (get $config "mesh")) }}
 {{- if not (hasKey $mesh "rootNamespace") }}
 {{- $_ := set $mesh "rootNamespace" .Values.meshConfig.namespace }}
 {{- end }}
+{{- if not (hasKey $mesh "configMap") }}
+{{- $_ := set $mesh "configMap" (default "istio" .Values.meshConfig.configMap) }}
+{{- end }}
 {{- $_ := set $config "mesh" $mesh }}
 {{- toYaml $config }}
+{{- end }}
+
+{{/* The mesh ConfigMap the webhook actually reads: the config's, when it names one. */}}
+{{- define "meshlint.meshConfigMap" -}}
+{{- $mesh := default (dict) (get (default (dict) .Values.config) "mesh") }}
+{{- default (default "istio" .Values.meshConfig.configMap) (get $mesh "configMap") }}
 {{- end }}
 
 {{/* The Istio root namespace the webhook actually reads: the config's, when it sets one. */}}
