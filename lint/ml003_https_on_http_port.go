@@ -41,7 +41,8 @@ Choices where the catalog is silent:
   - The DestinationRule's port-level setting for the port decides when it has a
     tls block; otherwise its top-level tls does.
   - For a ServiceEntry, each host must have such a DestinationRule; the finding
-    names the first that has none.
+    names the first that has none. For a Gateway server, each of its hosts must;
+    a "*" host is covered by any DestinationRule originating TLS on that port.
   - A ServiceEntry port that is not a TLS port but whose targetPort is (number:
     80, protocol: HTTP, targetPort: 443) sends the application's plaintext to
     the endpoint's TLS port: the server answers 400 "plain HTTP request sent to
@@ -49,8 +50,7 @@ Choices where the catalog is silent:
     alone: quiet when a DestinationRule for the host originates TLS on any port
     (the mesh's TLS-origination tasks), when a VirtualService for the host
     exists (it may send the port elsewhere, as egress-gateway setups do), and
-    for resolution NONE, where the original destination port is used. For a Gateway server, each of its hosts must;
-    a "*" host is covered by any DestinationRule originating TLS on that port.`,
+    for resolution NONE, where the original destination port is used.`,
 	Example: `apiVersion: networking.istio.io/v1
 kind: ServiceEntry
 metadata:
