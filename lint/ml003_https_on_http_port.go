@@ -91,15 +91,11 @@ func httpsOnHTTPPortServiceEntry(pass *Pass) {
 			continue
 		}
 		// The port itself carries TLS, or it forwards to a TLS targetPort.
-		path := fmt.Sprintf("spec.ports[%d].protocol", i)
-		format := "port %d of %q is declared %s but carries TLS: " + wrongVersionConsequence
-		args := []any{p.GetNumber(), "", p.GetProtocol()}
+		viaTarget := false
 		switch t := p.GetTargetPort(); {
 		case pass.Mesh.IsTLSPort(p.GetNumber()):
 		case t != 0 && pass.Mesh.IsTLSPort(t) && se.Spec.GetResolution() != networkingapi.ServiceEntry_NONE:
-			path = fmt.Sprintf("spec.ports[%d].targetPort", i)
-			format = "port %d of %q is declared %s and forwards to targetPort %d, which carries TLS: the application's plaintext reaches a TLS port (400 plain HTTP request sent to HTTPS port)"
-			args = append(args, t)
+			viaTarget = true
 		default:
 			continue
 		}
@@ -108,11 +104,18 @@ func httpsOnHTTPPortServiceEntry(pass *Pass) {
 			if tlsOriginatedFor(pass.View, host, p.GetNumber()) {
 				continue
 			}
-			if len(args) > 3 && (tlsOriginatedOnAnyPort(pass.View, host) || len(LookupHost(pass.View, VirtualServicesByHost, host)) > 0) {
+			if !viaTarget {
+				pass.Report(fmt.Sprintf("spec.ports[%d].protocol", i),
+					"port %d of %q is declared %s but carries TLS: %s", p.GetNumber(), h, p.GetProtocol(), wrongVersionConsequence)
+				break
+			}
+			// Only a ServiceEntry that stands alone: see the Doc.
+			if tlsOriginatedOnAnyPort(pass.View, host) || len(LookupHost(pass.View, VirtualServicesByHost, host)) > 0 {
 				continue
 			}
-			args[1] = h
-			pass.Report(path, format, args...)
+			pass.Report(fmt.Sprintf("spec.ports[%d].targetPort", i),
+				"port %d of %q is declared %s and forwards to targetPort %d, which carries TLS: the application's plaintext reaches a TLS port (400 plain HTTP request sent to HTTPS port)",
+				p.GetNumber(), h, p.GetProtocol(), p.GetTargetPort())
 			break
 		}
 	}
@@ -183,18 +186,15 @@ func httpsOnHTTPPortGateway(pass *Pass) {
 }
 
 // tlsOriginatedOnAnyPort reports whether a DestinationRule for host
-// originates TLS (SIMPLE or MUTUAL) at its top level or on any port.
+// originates TLS at its top level or on any port.
 func tlsOriginatedOnAnyPort(v View, host string) bool {
-	originates := func(t *networkingapi.ClientTLSSettings) bool {
-		return t.GetMode() == networkingapi.ClientTLSSettings_SIMPLE || t.GetMode() == networkingapi.ClientTLSSettings_MUTUAL
-	}
 	for _, dr := range LookupHost(v, DestinationRulesByHost, host) {
 		tp := dr.DestinationRule().Spec.GetTrafficPolicy()
-		if originates(tp.GetTls()) {
+		if originatesTLS(tp.GetTls().GetMode()) {
 			return true
 		}
 		for _, pl := range tp.GetPortLevelSettings() {
-			if originates(pl.GetTls()) {
+			if originatesTLS(pl.GetTls().GetMode()) {
 				return true
 			}
 		}
@@ -215,11 +215,7 @@ func tlsOriginatedFor(v View, host string, port uint32) bool {
 				break
 			}
 		}
-		if tls == nil {
-			continue
-		}
-		switch tls.GetMode() {
-		case networkingapi.ClientTLSSettings_SIMPLE, networkingapi.ClientTLSSettings_MUTUAL:
+		if originatesTLS(tls.GetMode()) {
 			return true
 		}
 	}

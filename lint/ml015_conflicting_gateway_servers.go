@@ -111,12 +111,17 @@ var GatewayServersByPortHost = &Table{Name: "gateway-servers-by-port-host", Kind
 			keys = append(keys, k)
 		}
 	}
-	type same struct{ prefix, host string }
-	settings := map[same]string{}
+	// The settings seen per exact key ("P|C|=H"), to tell when one Gateway
+	// has several for a host.
+	var settings map[string]string
 	for _, s := range r.Gateway().Spec.GetServers() {
 		class := serverProtocolClass(s.GetPort().GetProtocol())
 		prefix := serverKeyPrefix(s.GetPort().GetNumber(), class)
 		add(prefix + "~")
+		fp := ""
+		if class != "tcp" {
+			fp = serverSettings(s)
+		}
 		for _, h := range s.GetHosts() {
 			host := ParseServerHost(h, r.Namespace()).Host
 			for _, k := range hostFileKeys(host) {
@@ -125,13 +130,16 @@ var GatewayServersByPortHost = &Table{Name: "gateway-servers-by-port-host", Kind
 			if class == "tcp" {
 				continue
 			}
-			fp := serverSettings(s)
-			add(prefix + "=" + host)
-			add(prefix + "=" + host + "#" + fp)
-			if prev, ok := settings[same{prefix, host}]; ok && prev != fp {
-				add(prefix + "=" + host + "#*")
+			exact := prefix + "=" + host
+			add(exact)
+			add(exact + "#" + fp)
+			if prev, ok := settings[exact]; ok && prev != fp {
+				add(exact + "#*")
 			}
-			settings[same{prefix, host}] = fp
+			if settings == nil {
+				settings = map[string]string{}
+			}
+			settings[exact] = fp
 		}
 	}
 	return keys
