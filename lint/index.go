@@ -35,8 +35,15 @@ type View interface {
 	// Full reports whether the whole cluster is visible (webhook, --cluster)
 	// rather than a possibly partial set of files.
 	Full() bool
-	// Get returns the resource with key k, or nil.
+	// Get returns the resource with key k, or nil. When the input holds
+	// several variants of k (files only: tutorial steps, overlays), it
+	// returns the first by source position; a check whose finding depends on
+	// the referenced object must read them all with Variants.
 	Get(k Key) *Resource
+	// Variants returns every resource with key k, ordered by source
+	// position: one in the webhook and --cluster mode, possibly several in
+	// files. Nil when there is none.
+	Variants(k Key) []*Resource
 	// List returns the resources of a kind, ordered by key.
 	List(kind Kind) []*Resource
 	// Lookup returns the resources filed under key in table t, ordered by key.
@@ -97,19 +104,11 @@ func hostOfIndexKey(k string) string {
 	return k
 }
 
-// SortResources orders resources by kind, namespace and name, the order
-// every lookup returns them in.
+// SortResources orders resources by kind, namespace and name, then
+// variants of one key by source position: the order every lookup returns
+// them in, whatever order the files were given in.
 func SortResources(rs []*Resource) {
-	slices.SortFunc(rs, func(a, b *Resource) int {
-		ka, kb := a.Key(), b.Key()
-		switch {
-		case ka == kb:
-			return 0
-		case ka.Less(kb):
-			return -1
-		}
-		return 1
-	})
+	slices.SortFunc(rs, CompareResources)
 }
 
 // Index holds resources by kind and key, with the registered tables. It is
@@ -135,6 +134,10 @@ type Index struct {
 	tables []*Table
 	byKey  map[Key]*Resource
 	byKind map[Kind]map[Key]*Resource
+	// variants[k] are all the resources with key k when there are several
+	// (BuildIndex only: the same name in several files); byKey and byKind
+	// then hold the first by source position.
+	variants map[Key][]*Resource
 	// entries[t][key] are the resources filed under key in table t.
 	entries map[*Table]map[string][]*Resource
 	// suffixes[t]["~b.c"] are the records of host table t whose host is
@@ -185,25 +188,46 @@ func NewIndex(base Mesh, full bool, tables []*Table) *Index {
 // BuildIndex returns a frozen index of resources, built in one go: the
 // CLI's. It keeps no bookkeeping for removals.
 //
+// Files may hold several variants of one key (tutorial steps, per-cluster
+// overlays, a base and its patch). All of them are kept: every table files
+// every variant, Variants returns them all, and Get returns the first by
+// source position, so that nothing depends on the order of the files.
+//
 // The tables are independent, so they are built in parallel, each by one
-// goroutine, once the resource that wins each key (the last one given) is
-// known.
+// goroutine.
 func BuildIndex(base Mesh, full bool, tables []*Table, resources []*Resource) *Index {
 	ix := NewIndex(base, full, tables)
 	ix.static = true
 	ix.byKey = make(map[Key]*Resource, len(resources))
 	keys := make([]Key, len(resources))
 	for i, r := range resources {
-		keys[i] = r.Key()
-		ix.byKey[keys[i]] = r
+		k := r.Key()
+		keys[i] = k
+		prev, dup := ix.byKey[k]
+		if !dup {
+			ix.byKey[k] = r
+			continue
+		}
+		if ix.variants == nil {
+			ix.variants = map[Key][]*Resource{}
+		}
+		if ix.variants[k] == nil {
+			ix.variants[k] = []*Resource{prev}
+		}
+		ix.variants[k] = append(ix.variants[k], r)
+		if CompareResources(r, prev) < 0 {
+			ix.byKey[k] = r
+		}
 	}
-	won := func(i int) bool { return ix.byKey[keys[i]] == resources[i] }
+	for _, vs := range ix.variants {
+		SortResources(vs)
+	}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		for i, r := range resources {
-			if !won(i) {
+			if ix.byKey[keys[i]] != r {
 				continue
 			}
 			kind := ix.byKind[r.Kind]
@@ -218,8 +242,8 @@ func BuildIndex(base Mesh, full bool, tables []*Table, resources []*Resource) *I
 		wg.Add(1)
 		go func(t *Table, entries map[string][]*Resource) {
 			defer wg.Done()
-			for i, r := range resources {
-				if r.Kind != t.Kind || !won(i) {
+			for _, r := range resources {
+				if r.Kind != t.Kind {
 					continue
 				}
 				for _, key := range t.Keys(r, &ix.base) {
@@ -264,7 +288,11 @@ func (ix *Index) Full() bool { return ix.full }
 func (ix *Index) Len() int {
 	ix.rlock()
 	defer ix.runlock()
-	return len(ix.byKey)
+	n := len(ix.byKey)
+	for _, vs := range ix.variants {
+		n += len(vs) - 1
+	}
+	return n
 }
 
 // Add files r in the index, replacing a resource with the same key.
@@ -411,11 +439,29 @@ func (ix *Index) Get(k Key) *Resource {
 	return ix.byKey[k]
 }
 
-// List implements View.
+// Variants implements View.
+func (ix *Index) Variants(k Key) []*Resource {
+	ix.rlock()
+	defer ix.runlock()
+	if vs := ix.variants[k]; vs != nil {
+		return slices.Clone(vs)
+	}
+	if r := ix.byKey[k]; r != nil {
+		return []*Resource{r}
+	}
+	return nil
+}
+
+// List implements View: every resource of the kind, every variant of a key
+// included.
 func (ix *Index) List(kind Kind) []*Resource {
 	ix.rlock()
 	out := make([]*Resource, 0, len(ix.byKind[kind]))
-	for _, r := range ix.byKind[kind] {
+	for k, r := range ix.byKind[kind] {
+		if vs := ix.variants[k]; vs != nil {
+			out = append(out, vs...)
+			continue
+		}
 		out = append(out, r)
 	}
 	ix.runlock()
@@ -544,6 +590,16 @@ func (o *overlay) Get(k Key) *Resource {
 		return nil
 	}
 	return o.base.Get(k)
+}
+
+func (o *overlay) Variants(k Key) []*Resource {
+	if r := o.top[k]; r != nil {
+		return []*Resource{r}
+	}
+	if o.hide[k] {
+		return nil
+	}
+	return o.base.Variants(k)
 }
 
 func (o *overlay) merge(base, top []*Resource) []*Resource {

@@ -179,29 +179,82 @@ func TestFrozenIndexConcurrentWildcards(t *testing.T) {
 }
 
 // TestBuildIndexMatchesAdd: the parallel static build files everything the
-// incremental one does, and the last of two resources with one key wins.
+// incremental one does when every key is given once.
 func TestBuildIndexMatchesAdd(t *testing.T) {
 	rs := []*lint.Resource{
 		dr("a", "one", "x.example.com"),
 		dr("a", "two", "*.example.com"),
-		dr("a", "one", "y.example.com"), // replaces the first "one"
+		dr("b", "one", "y.example.com"),
 	}
 	tables := []*lint.Table{lint.DestinationRulesByHost}
 	built := lint.BuildIndex(lint.DefaultMesh(), false, tables, rs)
 	added := lint.NewIndex(lint.DefaultMesh(), false, tables)
-	for _, r := range rs {
-		added.Add(r)
-	}
+	addAll(added, rs)
 	for _, host := range []string{"x.example.com", "y.example.com", "*.example.com", "z.example.com"} {
 		b, a := names(lint.LookupHost(built, lint.DestinationRulesByHost, host)), names(lint.LookupHost(added, lint.DestinationRulesByHost, host))
 		if diff := cmp.Diff(a, b); diff != "" {
 			t.Errorf("%s: BuildIndex differs from Add (-add +build):\n%s", host, diff)
 		}
 	}
-	if diff := cmp.Diff([]string{"two"}, names(lint.LookupHost(built, lint.DestinationRulesByHost, "x.example.com"))); diff != "" {
-		t.Errorf("replaced resource still filed under its old host (-want +got):\n%s", diff)
+	if n, m := len(built.List(lint.KindDestinationRule)), len(added.List(lint.KindDestinationRule)); n != 3 || m != 3 {
+		t.Errorf("List has %d (build) and %d (add) destination rules, want 3", n, m)
 	}
-	if n := len(built.List(lint.KindDestinationRule)); n != 2 {
-		t.Errorf("List has %d destination rules, want 2", n)
+}
+
+// TestVariants: files may define one key several times (tutorial steps,
+// overlays). BuildIndex keeps every variant, in every table, ordered by
+// source position whatever the input order; Add (the webhook's index)
+// replaces.
+func TestVariants(t *testing.T) {
+	at := func(r *lint.Resource, file string, line int) *lint.Resource {
+		r.Source = lint.Position{File: file, Line: line}
+		return r
+	}
+	mk := func() []*lint.Resource {
+		return []*lint.Resource{
+			at(dr("a", "one", "x.example.com"), "b-step2.yaml", 1),
+			at(dr("a", "two", "*.example.com"), "a-step1.yaml", 20),
+			at(dr("a", "one", "y.example.com"), "a-step1.yaml", 1),
+		}
+	}
+	tables := []*lint.Table{lint.DestinationRulesByHost}
+	key := lint.Key{Kind: lint.KindDestinationRule, Namespace: "a", Name: "one"}
+	files := func(rs []*lint.Resource) []string {
+		out := []string{}
+		for _, r := range rs {
+			out = append(out, r.Source.File)
+		}
+		return out
+	}
+	for _, order := range [][]int{{0, 1, 2}, {2, 1, 0}, {1, 2, 0}} {
+		all := mk()
+		rs := []*lint.Resource{all[order[0]], all[order[1]], all[order[2]]}
+		ix := lint.BuildIndex(lint.DefaultMesh(), false, tables, rs)
+		if diff := cmp.Diff([]string{"a-step1.yaml", "b-step2.yaml"}, files(ix.Variants(key))); diff != "" {
+			t.Errorf("order %v: variants (-want +got):\n%s", order, diff)
+		}
+		if got := ix.Get(key).Source.File; got != "a-step1.yaml" {
+			t.Errorf("order %v: Get returns the variant in %s, want the first by position, a-step1.yaml", order, got)
+		}
+		for host, want := range map[string][]string{
+			"x.example.com": {"one", "two"},
+			"y.example.com": {"one", "two"},
+			"*.example.com": {"one", "one", "two"},
+		} {
+			if diff := cmp.Diff(want, names(lint.LookupHost(ix, lint.DestinationRulesByHost, host))); diff != "" {
+				t.Errorf("order %v: %s (-want +got):\n%s", order, host, diff)
+			}
+		}
+		if n := len(ix.List(lint.KindDestinationRule)); n != 3 || ix.Len() != 3 {
+			t.Errorf("order %v: List has %d destination rules and Len is %d, want 3", order, n, ix.Len())
+		}
+	}
+	added := lint.NewIndex(lint.DefaultMesh(), false, tables)
+	addAll(added, mk())
+	if diff := cmp.Diff([]string{"two"}, names(lint.LookupHost(added, lint.DestinationRulesByHost, "x.example.com"))); diff != "" {
+		t.Errorf("Add: replaced resource still filed under its old host (-want +got):\n%s", diff)
+	}
+	if n := len(added.Variants(key)); n != 1 {
+		t.Errorf("Add: %d variants of %s, want 1", n, key)
 	}
 }

@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"strings"
 
 	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	networkingv1alpha3 "istio.io/client-go/pkg/apis/networking/v1alpha3"
@@ -92,6 +93,14 @@ type Resource struct {
 	// Problems are the schema problems found while decoding (files and
 	// admission requests only).
 	Problems []SchemaProblem
+	// Source is where the object starts in its input: file and line of the
+	// document (the zero Position when it did not come from a file). It
+	// orders the variants of one key and names them in messages.
+	Source Position
+	// DefaultNamespace is set when the object came without
+	// metadata.namespace and was given the run's default namespace: it is
+	// applied into whatever namespace its user picks (kubectl apply -n).
+	DefaultNamespace bool
 }
 
 // Key returns the resource's identity.
@@ -111,6 +120,28 @@ func (r *Resource) Locate(path string) Position {
 		return Position{}
 	}
 	return r.Locator.Locate(path)
+}
+
+// File returns the file the resource came from, or "".
+func (r *Resource) File() string { return r.Source.File }
+
+// CompareResources orders resources by kind, namespace and name, then, for
+// variants of one key, by where they start in the input.
+func CompareResources(a, b *Resource) int {
+	if a == b {
+		return 0
+	}
+	ka, kb := a.Key(), b.Key()
+	if ka != kb {
+		if ka.Less(kb) {
+			return -1
+		}
+		return 1
+	}
+	if a.Source.File != b.Source.File {
+		return strings.Compare(a.Source.File, b.Source.File)
+	}
+	return a.Source.Line - b.Source.Line
 }
 
 func (r *Resource) String() string {

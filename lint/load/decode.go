@@ -22,6 +22,15 @@ type docDecoder struct {
 	loc  *locator
 	opts Options
 	res  *chunkResult
+	// defaulted: the object's metadata had no namespace (see meta).
+	defaulted bool
+}
+
+// add records a decoded resource with where it starts in its input.
+func (d *docDecoder) add(n *yaml.Node, r *lint.Resource) {
+	r.Source = lint.Position{File: d.loc.file, Line: n.Line + d.loc.offset, Column: n.Column}
+	r.DefaultNamespace = d.defaulted
+	d.res.resources = append(d.res.resources, r)
 }
 
 func (d *docDecoder) errorf(n *yaml.Node, format string, args ...any) {
@@ -152,6 +161,7 @@ func (d *docDecoder) meta(n *yaml.Node, kind string, om *metav1.ObjectMeta) bool
 	}
 	if om.Namespace == "" {
 		om.Namespace = d.opts.namespace()
+		d.defaulted = true
 	}
 	om.Labels = stringMap(field(md, "labels"))
 	om.Annotations = stringMap(field(md, "annotations"))
@@ -200,7 +210,7 @@ func (d *docDecoder) istio(n *yaml.Node, kind lint.Kind, apiVersion string, om *
 	}
 	pd.message(field(n, "spec"), spec.ProtoReflect(), rootPath("spec"))
 	r := &lint.Resource{Kind: kind, APIVersion: apiVersion, Object: obj, Locator: d.loc, Problems: pd.problems}
-	d.res.resources = append(d.res.resources, r)
+	d.add(n, r)
 	return r
 }
 
@@ -222,7 +232,7 @@ func (d *docDecoder) service(n *yaml.Node, apiVersion string) {
 			return
 		}
 	}
-	d.res.resources = append(d.res.resources, &lint.Resource{Kind: lint.KindService, APIVersion: apiVersion, Object: svc, Locator: d.loc})
+	d.add(n, &lint.Resource{Kind: lint.KindService, APIVersion: apiVersion, Object: svc, Locator: d.loc})
 }
 
 // serviceDecodeError finds the field of a Service spec that JSON decoding
@@ -330,7 +340,7 @@ func (d *docDecoder) configMap(n *yaml.Node) {
 		r.Problems = pd.problems
 		d.loc.isMesh = true
 	}
-	d.res.resources = append(d.res.resources, r)
+	d.add(n, r)
 }
 
 func (d *docDecoder) istioOperator(n *yaml.Node, apiVersion string) {
@@ -345,7 +355,7 @@ func (d *docDecoder) istioOperator(n *yaml.Node, apiVersion string) {
 	pd := &protoDecoder{}
 	defer pd.release()
 	pd.message(meshNode, mc.Spec.ProtoReflect(), rootPath("spec.meshConfig"))
-	d.res.resources = append(d.res.resources, &lint.Resource{Kind: lint.KindMeshConfig, APIVersion: apiVersion, Object: mc, Locator: d.loc, Problems: pd.problems})
+	d.add(n, &lint.Resource{Kind: lint.KindMeshConfig, APIVersion: apiVersion, Object: mc, Locator: d.loc, Problems: pd.problems})
 }
 
 // MeshConfigFromConfigMap reads a mesh config from the data.mesh key of a
