@@ -158,10 +158,40 @@ func (w *worker) add(f Finding) {
 	if sev, ok := w.rn.settings.Severity[f.Check.ID]; ok {
 		f.Severity = sev
 	}
-	if w.rn.silenced(f.Check, f.Resource) {
+	if w.rn.silenced(f.Check, f.Resource) || restsOnUndecoded(f) {
 		return
 	}
 	w.out = append(w.out, f)
+}
+
+// restsOnUndecoded reports whether a finding of another check than
+// invalid-spec speaks of a field that did not decode: the field it points at
+// (or one above it) has a schema problem, or a value below it had the wrong
+// type or an unknown enum value and so was read as its zero value
+// (tls: {mode: MUTAL} must not also be "tls mode DISABLE"). Unknown fields
+// do not count below the finding: the API server drops them, and what the
+// check read is what applies.
+func restsOnUndecoded(f Finding) bool {
+	if f.Check.ID == "ML016" {
+		return false
+	}
+	for _, p := range f.Resource.Problems {
+		if pathWithin(f.Path, p.Path) {
+			return true
+		}
+		if pathWithin(p.Path, f.Path) && !strings.HasPrefix(p.Message, "unknown field") {
+			return true
+		}
+	}
+	return false
+}
+
+// pathWithin reports whether field path p is at or below field path parent.
+func pathWithin(p, parent string) bool {
+	if parent == "" || !strings.HasPrefix(p, parent) {
+		return false
+	}
+	return len(p) == len(parent) || p[len(parent)] == '.' || p[len(parent)] == '['
 }
 
 func (w *worker) runOne(c *Check, r *Resource, v View, mesh *Mesh) {

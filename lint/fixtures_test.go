@@ -63,6 +63,11 @@ func (v *recordingView) Get(k lint.Key) *lint.Resource {
 	return v.View.Get(k)
 }
 
+func (v *recordingView) Variants(k lint.Key) []*lint.Resource {
+	v.kinds[k.Kind] = true
+	return v.View.Variants(k)
+}
+
 func (v *recordingView) List(kind lint.Kind) []*lint.Resource {
 	v.kinds[kind] = true
 	return v.View.List(kind)
@@ -129,9 +134,17 @@ func runFixture(t *testing.T, c *lint.Check, f fixture) ([]string, map[lint.Kind
 	if mr := cfg.MeshResource(); mr != nil {
 		resources = append(resources, mr) // as the CLI lints the config's mesh block
 	}
-	ix := lint.NewIndex(cfg.Mesh, full, rn.Tables())
-	for _, r := range resources {
-		ix.Add(r)
+	// Files are indexed as the CLI indexes them (every variant of a key
+	// kept); whole-cluster fixtures as the webhook and --cluster do, one
+	// object per key.
+	var ix *lint.Index
+	if full {
+		ix = lint.NewIndex(cfg.Mesh, full, rn.Tables())
+		for _, r := range resources {
+			ix.Add(r)
+		}
+	} else {
+		ix = lint.BuildIndex(cfg.Mesh, full, rn.Tables(), resources)
 	}
 	rec := &recordingView{View: ix, kinds: map[lint.Kind]bool{}}
 	for _, fd := range rn.Run(rec, resources) {

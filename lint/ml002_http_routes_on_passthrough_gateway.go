@@ -157,6 +157,9 @@ func runHTTPRoutesOnPassthroughGateway(pass *Pass) {
 				break
 			}
 		}
+		if !EveryVariant(pass.View, b.Gateway, func(g *Resource) bool { return passesThrough(g, r.Namespace(), port, accepted) }) {
+			continue // another variant of the Gateway in the files treats these hosts otherwise
+		}
 		switch {
 		case uncovered != "":
 			pass.Report("spec.http",
@@ -166,6 +169,24 @@ func runHTTPRoutesOnPassthroughGateway(pass *Pass) {
 				"http routes for %q never apply: server %d of gateway %s passes TLS through, and no bound server serves HTTP for it", accepted[0].raw, port, b.Ref)
 		}
 	}
+}
+
+// passesThrough reports whether Gateway g has a PASSTHROUGH server on port
+// that accepts every one of hosts from a VirtualService in vsNS.
+func passesThrough(g *Resource, vsNS string, port uint32, hosts []vsHost) bool {
+	for _, h := range hosts {
+		found := false
+		for _, s := range g.Gateway().Spec.GetServers() {
+			if s.GetPort().GetNumber() == port && isPassthroughServer(s) && serverHostFor(s, g.Namespace(), vsNS, h) != "" {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
 
 // serverHostFor returns the most specific host part of server s, in a

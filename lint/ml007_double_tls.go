@@ -86,7 +86,7 @@ func runDoubleTLS(pass *Pass) {
 	for _, se := range LookupHost(pass.View, ServiceEntriesByHost, host) {
 		for _, p := range se.ServiceEntry().Spec.GetPorts() {
 			proto := strings.ToUpper(p.GetProtocol())
-			if (proto == "HTTPS" || proto == "TLS") && !seen[p.GetNumber()] {
+			if (proto == "HTTPS" || proto == "TLS") && !seen[p.GetNumber()] && EveryVariant(pass.View, se, func(v *Resource) bool { return declaresTLSPort(v, p.GetNumber()) }) {
 				seen[p.GetNumber()] = true
 				ports = append(ports, tlsPort{p.GetNumber(), proto, se})
 			}
@@ -146,6 +146,17 @@ func runDoubleTLS(pass *Pass) {
 		pass.Report(path, "mode %s encrypts again what ServiceEntry %s/%s declares %s on %s %s: requests fail with \"wrong version number\"",
 			h.mode, first.se.Namespace(), first.se.Name(), strings.Join(protos, "/"), portWord, strings.Join(nums, ", "))
 	}
+}
+
+// declaresTLSPort reports whether ServiceEntry se declares port number as
+// HTTPS or TLS.
+func declaresTLSPort(se *Resource, number uint32) bool {
+	for _, p := range se.ServiceEntry().Spec.GetPorts() {
+		if proto := strings.ToUpper(p.GetProtocol()); p.GetNumber() == number && (proto == "HTTPS" || proto == "TLS") {
+			return true
+		}
+	}
+	return false
 }
 
 // VirtualServicesByHTTPDestination files VirtualServices by the expanded

@@ -169,11 +169,18 @@ func runSharedGatewayCertificate(pass *Pass) {
 			done[c.key] = true
 			mine, path := certHosts(pass.Resource, c.key)
 			var others []string
+			seen := map[Key]bool{}
 			for _, o := range pass.View.Lookup(GatewaysByCertificate, c.key) {
-				if o.Key() == pass.Resource.Key() || !SameWorkload(sel, o.Gateway().Spec.GetSelector()) {
+				if o.Key() == pass.Resource.Key() || seen[o.Key()] {
 					continue
 				}
-				if theirs, _ := certHosts(o, c.key); !slices.Equal(mine, theirs) {
+				seen[o.Key()] = true
+				// Every variant of the other Gateway in the files must share
+				// the certificate for other hosts.
+				if EveryVariant(pass.View, o, func(o *Resource) bool {
+					theirs, _ := certHosts(o, c.key)
+					return SameWorkload(sel, o.Gateway().Spec.GetSelector()) && len(theirs) > 0 && !slices.Equal(mine, theirs)
+				}) {
 					others = append(others, o.Namespace()+"/"+o.Name())
 				}
 			}

@@ -112,14 +112,14 @@ func runIngressBypassesSubsetRouting(pass *Pass) {
 		if m, ok := cache[host]; ok {
 			return m
 		}
-		var found *meshRouting
-		for _, r := range LookupHost(pass.View, VirtualServicesByHost, host) {
-			if r.Key() == pass.Resource.Key() || !slices.Contains(VirtualServiceGateways(r), "mesh") || !vsHostCovers(r, host, suffix) {
-				continue
+		// splits returns the subsets of H itself that a mesh VirtualService
+		// routes to, or nil: one that sends H to another host's subset (the
+		// egress gateway's, in the usual two-VirtualService egress setup)
+		// does not split H by version.
+		splits := func(r *Resource) []string {
+			if !slices.Contains(VirtualServiceGateways(r), "mesh") || !vsHostCovers(r, host, suffix) {
+				return nil
 			}
-			// Only subsets of H itself: a mesh VirtualService that sends H to
-			// another host's subset (the egress gateway's, in the usual
-			// two-VirtualService egress setup) does not split H by version.
 			var subsets []string
 			routeDestinations(&r.VirtualService().Spec, func(_ string, d *networkingapi.Destination) {
 				s := d.GetSubset()
@@ -128,7 +128,16 @@ func runIngressBypassesSubsetRouting(pass *Pass) {
 				}
 				subsets = append(subsets, s)
 			})
-			if len(subsets) > 0 {
+			return subsets
+		}
+		var found *meshRouting
+		for _, r := range LookupHost(pass.View, VirtualServicesByHost, host) {
+			if r.Key() == pass.Resource.Key() {
+				continue
+			}
+			// Every variant of the mesh VirtualService in the files must
+			// split H: a tutorial's steps often add the split later.
+			if subsets := splits(r); len(subsets) > 0 && EveryVariant(pass.View, r, func(x *Resource) bool { return len(splits(x)) > 0 }) {
 				found = &meshRouting{r, subsets}
 				break
 			}

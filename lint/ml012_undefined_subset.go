@@ -26,7 +26,10 @@ Fires when:
   whatever the visibility, since the rule that Istio uses for the host is right there;
 - no DestinationRule for the host is visible at all: warning when linting files (the rule may live
   in a file that was not given), error in the webhook and --cluster mode, where the whole cluster is
-  visible. A wildcard rule (a mesh-wide "*.local" rule that only sets TLS) is not taken as the
+  visible. When the files hold no DestinationRule at all in the host's namespace (the namespace of
+  a Kubernetes service host, else the VirtualService's), the input is clearly partial there (an
+  application repository routing to subsets another team defines): info, which does not fail CI by
+  default. A wildcard rule (a mesh-wide "*.local" rule that only sets TLS) is not taken as the
   host's own rule when linting files: if it is the only one visible and lacks the subset, the
   finding is a warning; with the whole cluster visible it is an error, since Istio then uses it.
 
@@ -72,7 +75,7 @@ spec:
       version: v1
 `,
 	Remediation: "Define the subset in the DestinationRule for the destination host, or route to a subset that it defines.",
-	Tables:      []*Table{DestinationRulesByHost},
+	Tables:      []*Table{DestinationRulesByHost, ByNamespace(KindDestinationRule)},
 	Run:         runUndefinedSubset,
 }
 
@@ -177,6 +180,8 @@ func checkDestinationSubset(pass *Pass, d *networkingapi.Destination, path strin
 			subset, subsetRuleRefs(drs), defined)
 	case pass.View.Full():
 		pass.ReportSeverity(SeverityError, path, "no DestinationRule for host %q defines subset %q; requests routed to it get 503 NR", host, subset)
+	case PartialInput(pass.View, KindDestinationRule, hostNamespace(host, pass.Resource.Namespace(), pass.Mesh.DomainSuffix)):
+		pass.ReportSeverity(SeverityInfo, path, "no DestinationRule for host %q is in the input, which holds none of its namespace; unless one defines subset %q, requests routed to it get 503 NR", host, subset)
 	default:
 		pass.ReportSeverity(SeverityWarning, path, "no DestinationRule for host %q is in the input; unless one defines subset %q, requests routed to it get 503 NR", host, subset)
 	}
@@ -214,10 +219,34 @@ func subsetHostMoreSpecific(a, b string) bool {
 }
 
 // subsetRuleRefs names resources as ns/name, joined with "and".
+// subsetRuleRefs names the rules, once each; a rule that the files define
+// several times is named with the number of its variants, none of which
+// defines the subset.
 func subsetRuleRefs(rs []*Resource) string {
-	refs := make([]string, len(rs))
-	for i, r := range rs {
-		refs[i] = r.Namespace() + "/" + r.Name()
+	var refs []string
+	count := map[string]int{}
+	for _, r := range rs {
+		ref := r.Namespace() + "/" + r.Name()
+		if count[ref] == 0 {
+			refs = append(refs, ref)
+		}
+		count[ref]++
+	}
+	for i, ref := range refs {
+		if n := count[ref]; n > 1 {
+			refs[i] = fmt.Sprintf("%s in each of its %d variants", ref, n)
+		}
 	}
 	return strings.Join(refs, " and ")
+}
+
+// hostNamespace returns the namespace of a Kubernetes service host
+// (reviews.prod.svc.cluster.local: prod), else def.
+func hostNamespace(host, def, domainSuffix string) string {
+	if ns, ok := strings.CutSuffix(host, ".svc."+strings.TrimPrefix(domainSuffix, ".")); ok {
+		if i := strings.LastIndexByte(ns, '.'); i >= 0 {
+			return ns[i+1:]
+		}
+	}
+	return def
 }

@@ -15,7 +15,9 @@ routes to nothing: the gateway pods never get them and answer 404 for the Virtua
 
 Fires on each spec.gateways entry other than mesh whose Gateway is not visible: warning when linting
 files (the Gateway may be in a file that was not given), error in the webhook and --cluster mode,
-where the whole cluster is visible.
+where the whole cluster is visible. When the files hold no Gateway at all in the referenced
+namespace, the input is clearly partial there (an application repository binding to a shared
+gateway it does not own): the finding is info, which does not fail CI by default.
 
 Quiet when: the entry is mesh; the Gateway exists.
 
@@ -41,6 +43,7 @@ spec:
         host: shop
 `,
 	Remediation: "Point spec.gateways at an existing Gateway (as name in the VirtualService's namespace, or namespace/name), or create the Gateway.",
+	Tables:      []*Table{ByNamespace(KindGateway)},
 	Run:         runGatewayNotFound,
 }
 
@@ -61,6 +64,10 @@ func runGatewayNotFound(pass *Pass) {
 		path := fmt.Sprintf("spec.gateways[%d]", i)
 		if pass.View.Full() {
 			pass.ReportSeverity(SeverityError, path, "gateway %q does not exist; no gateway applies these routes and requests for them get 404", ref)
+			continue
+		}
+		if PartialInput(pass.View, KindGateway, ns) {
+			pass.ReportSeverity(SeverityInfo, path, "gateway %q is not in the input, which holds no Gateway of namespace %q; if it does not exist, no gateway applies these routes (404)", ref, ns)
 			continue
 		}
 		pass.ReportSeverity(SeverityWarning, path, "gateway %q is not in the input; if it does not exist, no gateway applies these routes (404)", ref)

@@ -89,6 +89,7 @@ func runHostNotInGateway(pass *Pass) {
 		if gw := pass.View.Get(Key{Kind: KindGateway, Namespace: gns, Name: name}); gw == nil || gw.Gateway() == nil {
 			continue
 		}
+		// served holds ref when any variant of the Gateway accepts a host.
 		pass.Report(fmt.Sprintf("spec.gateways[%d]", i), "no server of gateway %q accepts %s from namespace %q; the gateway answers 404 for them",
 			ref, quotedHostList(vs.Spec.GetHosts(), 2), ns)
 	}

@@ -219,24 +219,32 @@ func runConflictingGatewayServers(pass *Pass) {
 				if ok == self || others[ok] || other.Gateway() == nil {
 					continue
 				}
-				if !SameWorkload(selector, other.Gateway().Spec.GetSelector()) {
-					continue
-				}
-			servers:
-				for _, os := range other.Gateway().Spec.GetServers() {
-					if os.GetPort().GetNumber() != port || os.GetBind() != s.GetBind() {
-						continue
+				// conflictIn finds the conflicting server of one variant of
+				// the other Gateway.
+				conflictIn := func(o *Resource) *conflict {
+					if o.Gateway() == nil || !SameWorkload(selector, o.Gateway().Spec.GetSelector()) {
+						return nil
 					}
-					for _, h2 := range os.GetHosts() {
-						oh := ParseServerHost(h2, other.Namespace()).Host
-						if found, field := serversConflict(s, os, host, oh); found {
-							others[ok] = true
-							if first == nil {
-								first = &conflict{other, os, host, oh, field}
+					for _, os := range o.Gateway().Spec.GetServers() {
+						if os.GetPort().GetNumber() != port || os.GetBind() != s.GetBind() {
+							continue
+						}
+						for _, h2 := range os.GetHosts() {
+							oh := ParseServerHost(h2, o.Namespace()).Host
+							if found, field := serversConflict(s, os, host, oh); found {
+								return &conflict{o, os, host, oh, field}
 							}
-							break servers
 						}
 					}
+					return nil
+				}
+				c := conflictIn(other)
+				if c == nil || !EveryVariant(pass.View, other, func(o *Resource) bool { return conflictIn(o) != nil }) {
+					continue // every variant of the other Gateway in the files must conflict
+				}
+				others[ok] = true
+				if first == nil {
+					first = c
 				}
 			}
 		}

@@ -53,6 +53,34 @@ var (
 	}}
 )
 
+// ByNamespace returns a table filing resources of kind by namespace: a
+// check that says a referenced resource is missing counts it to learn
+// whether the input holds anything of that kind in the namespace at all.
+func ByNamespace(kind Kind) *Table {
+	return byNamespace[kind]
+}
+
+var byNamespace = func() map[Kind]*Table {
+	m := map[Kind]*Table{}
+	for _, k := range []Kind{KindGateway, KindDestinationRule, KindService, KindServiceEntry} {
+		m[k] = &Table{Name: strings.ToLower(string(k)) + "s-by-namespace", Kind: k, Keys: func(r *Resource, _ *Mesh) []string {
+			return []string{r.Namespace()}
+		}}
+	}
+	return m
+}()
+
+// PartialInput reports whether a reference to a resource of kind in
+// namespace ns that the view does not hold is clearly to something outside
+// the input: files only, and the input holds no resource of that kind in
+// that namespace at all (an application repository referring to a shared
+// gateway, or to another team's DestinationRules). Checks then report the
+// missing reference as info, not as a warning that fails CI by default. The
+// check must list ByNamespace(kind) in its Tables.
+func PartialInput(v View, kind Kind, ns string) bool {
+	return !v.Full() && v.Count(ByNamespace(kind), ns) == 0
+}
+
 // WorkloadPeerAuthentications files PeerAuthentications that select
 // workloads by label, by namespace.
 var WorkloadPeerAuthentications = &Table{Name: "peerauthentications-by-selector-namespace", Kind: KindPeerAuthentication, Keys: func(r *Resource, m *Mesh) []string {
@@ -180,8 +208,8 @@ type BoundServer struct {
 // Path returns the server's field path in its Gateway: spec.servers[i].
 func (b BoundServer) Path() string { return "spec.servers[" + itoa(b.Index) + "]" }
 
-// MatchingServers returns the servers of the visible Gateways a
-// VirtualService is bound to (spec.gateways, "mesh" excluded) that accept one
+// MatchingServers returns the servers of the visible Gateways (every variant
+// of each, in files) a VirtualService is bound to (spec.gateways, "mesh" excluded) that accept one
 // of its hosts, taking server host namespaces into account; in spec.gateways
 // order, then server order. A VirtualService host is compared both as written
 // and expanded (reviews in prod is also reviews.prod.svc.cluster.local), as
@@ -210,17 +238,44 @@ func MatchingServers(v View, vs *Resource) []BoundServer {
 		}
 		seen[ref] = true
 		gns, name := SplitRef(ref)
-		gw := v.Get(Key{Kind: KindGateway, Namespace: gns, Name: name})
-		if gw == nil || gw.Gateway() == nil {
-			continue
-		}
-		for i, s := range gw.Gateway().Spec.GetServers() {
-			if serverAccepts(s, gns, ns, hosts) {
-				out = append(out, BoundServer{Gateway: gw, Ref: ref, Index: i, Server: s})
+		for _, gw := range v.Variants(Key{Kind: KindGateway, Namespace: gns, Name: name}) {
+			if gw.Gateway() == nil {
+				continue
+			}
+			for i, s := range gw.Gateway().Spec.GetServers() {
+				if serverAccepts(s, gns, ns, hosts) {
+					out = append(out, BoundServer{Gateway: gw, Ref: ref, Index: i, Server: s})
+				}
 			}
 		}
 	}
 	return out
+}
+
+// EveryVariant reports whether pred holds for every variant of r's key in
+// the view (r itself when the view holds no other): a finding that rests on
+// what one of several same-named resources in the files says is true only
+// when all of them say it.
+func EveryVariant(v View, r *Resource, pred func(*Resource) bool) bool {
+	vs := v.Variants(r.Key())
+	if len(vs) == 0 {
+		return pred(r)
+	}
+	for _, x := range vs {
+		if !pred(x) {
+			return false
+		}
+	}
+	return true
+}
+
+// VariantNote names the file of r when its key has several variants in the
+// view, for messages that rest on that one: " (in file x.yaml)", else "".
+func VariantNote(v View, r *Resource) string {
+	if len(v.Variants(r.Key())) < 2 || r.Source.File == "" {
+		return ""
+	}
+	return " (in " + r.Source.File + ")"
 }
 
 func serverAccepts(s *networkingapi.Server, gwNS, vsNS string, hosts []string) bool {
