@@ -22,7 +22,7 @@ var MissingIstioMutual = &Check{
 	Severity: SeverityError,
 	Kinds:    []Kind{KindDestinationRule},
 	Reads:    []Kind{KindPeerAuthentication, KindServiceEntry, KindService},
-	Tables:   append([]*Table{ServiceEntriesByHost, ServicesByHost, WorkloadPeerAuthentications}, MTLSTables...),
+	Tables:   append([]*Table{ServiceEntriesByHost, ServicesByHost, WorkloadPeerAuthentications, RelaxingPeerAuthentications}, MTLSTables...),
 	Summary:  "A DestinationRule for an in-mesh host sends plaintext or its own TLS where the server requires mutual TLS.",
 	Doc: `Looks at every traffic-policy level of the DestinationRule: spec.trafficPolicy,
 spec.trafficPolicy.portLevelSettings[*], spec.subsets[*].trafficPolicy and
@@ -74,8 +74,23 @@ Choices where the catalog is silent:
     quiets the check; a portLevelMtls entry quiets the DestinationRule's
     settings for the Service port whose targetPort it names (and the
     rule-wide settings when it covers every port). When the Service is not
-    visible, a relaxing policy in the namespace may or may not cover the
-    host: the finding is a warning that names it.
+    visible, a relaxing policy that selects the app the host is named after
+    (app: httpbin for httpbin.foo, as Istio's authentication task pairs
+    them) quiets the check; any other relaxing policy in the namespace may
+    or may not cover the host: the finding is a warning that names it.
+  - When no mode is known at all, SIMPLE or MUTUAL carrying their own client
+    certificate, credentialName or caCertificates are a deliberate
+    origination to a server that terminates TLS itself, and a rule next to a
+    PeerAuthentication in the input that accepts plaintext for the host's
+    namespace (or the root namespace; anywhere, for a host spanning
+    namespaces) is the pairing Istio's own tasks use: both are quiet.
+  - Namespace-wide policies that disagree and whose age does not say which
+    applies (two variants of one policy in the files) leave the mode
+    unknown.
+  - The root namespace holds the control plane, and Istio's add-ons
+    (prometheus, grafana, tracing, zipkin, jaeger-query, jaeger-collector,
+    kiali, loki) run without sidecars as Istio installs them: rules for
+    hosts there are not reported.
   - kubernetes.default is the Kubernetes API server, which never runs a sidecar.
     Meshes with a mesh-wide "*.local" ISTIO_MUTUAL rule need a DISABLE rule for
     it (the mesh's mTLS migration docs call it api-server); it is not reported.
@@ -121,7 +136,14 @@ func runMissingIstioMutual(pass *Pass) {
 	if outsideMeshService(pass.View, host) || host == ServiceHost("kubernetes", "default", pass.Mesh.DomainSuffix) {
 		return // outside the mesh: an alias for an external host, hand-made endpoints, or the API server
 	}
-	if ns == "" {
+	if ns == pass.Mesh.RootNamespace || istioAddOns[serviceName(host)] {
+		// The control plane's namespace and Istio's add-ons (Prometheus,
+		// Grafana, Jaeger, Kiali) run without sidecars as Istio installs them:
+		// plaintext is what they take.
+		return
+	}
+	spans := ns == ""
+	if spans {
 		ns = pass.Mesh.RootNamespace
 	}
 	mode, source := EffectiveMTLS(pass.View, ns)
@@ -165,6 +187,11 @@ func runMissingIstioMutual(pass *Pass) {
 			what, flag = fmt.Sprintf("tls mode %s replaces Istio mTLS to %q", m, written), "503 UF"
 		}
 		if mode == "" {
+			if ownTLS(tls) || relaxedInInput(pass.View, ns, spans) {
+				// Deliberate: TLS to a server that terminates it itself, or
+				// plaintext paired with a policy in the input that accepts it.
+				return
+			}
 			pass.ReportSeverity(SeverityWarning, path+".tls.mode", "%s; it breaks under STRICT mTLS with %s", what, flag)
 			return
 		}
@@ -193,6 +220,61 @@ func runMissingIstioMutual(pass *Pass) {
 			level(fmt.Sprintf("%s.portLevelSettings[%d]", base, j), pl.GetPort().GetNumber(), pl.GetTls(), true)
 		}
 	}
+}
+
+// istioAddOns are the service names of the add-ons Istio ships
+// (samples/addons), which it installs without sidecars.
+var istioAddOns = map[string]bool{
+	"prometheus": true, "grafana": true, "tracing": true, "zipkin": true,
+	"jaeger-query": true, "jaeger-collector": true, "kiali": true, "loki": true,
+}
+
+// serviceName returns the service part of a Kubernetes service host
+// (reviews of reviews.prod.svc.cluster.local), or "".
+func serviceName(host string) string {
+	if i := strings.Index(host, ".svc."); i > 0 {
+		if j := strings.IndexByte(host[:i], '.'); j > 0 {
+			return host[:j]
+		}
+	}
+	return ""
+}
+
+// ownTLS reports whether client TLS settings carry what a deliberate
+// origination to a server that terminates TLS itself needs: a client
+// certificate, a credentialName or CA certificates.
+func ownTLS(tls *networkingapi.ClientTLSSettings) bool {
+	return tls.GetClientCertificate() != "" || tls.GetCredentialName() != "" || tls.GetCaCertificates() != ""
+}
+
+// RelaxingPeerAuthentications files the PeerAuthentications that accept
+// plaintext (DISABLE or PERMISSIVE, at the top or for a port) by namespace,
+// and every one of them under "*".
+var RelaxingPeerAuthentications = &Table{Name: "peerauthentications-relaxing", Kind: KindPeerAuthentication, Keys: func(r *Resource, _ *Mesh) []string {
+	relaxing := func(m securityapi.PeerAuthentication_MutualTLS_Mode) bool {
+		return m == securityapi.PeerAuthentication_MutualTLS_DISABLE || m == securityapi.PeerAuthentication_MutualTLS_PERMISSIVE
+	}
+	spec := &r.PeerAuthentication().Spec
+	ok := relaxing(spec.GetMtls().GetMode())
+	for _, m := range spec.GetPortLevelMtls() {
+		ok = ok || relaxing(m.GetMode())
+	}
+	if !ok {
+		return nil
+	}
+	return []string{r.Namespace(), "*"}
+}}
+
+// relaxedInInput reports whether the input holds a PeerAuthentication that
+// accepts plaintext for servers in namespace ns (in ns or the root
+// namespace), or anywhere when the DestinationRule's host spans namespaces:
+// with no mTLS mode known, a DISABLE DestinationRule next to it is the
+// pairing Istio's own authentication task uses, not a mistake.
+func relaxedInInput(v View, ns string, spans bool) bool {
+	if spans {
+		return v.Count(RelaxingPeerAuthentications, "*") > 0
+	}
+	return v.Count(RelaxingPeerAuthentications, ns) > 0 || v.Count(RelaxingPeerAuthentications, v.Mesh().RootNamespace) > 0
 }
 
 // outsideMeshService reports whether an expanded host is the name of a
@@ -280,6 +362,13 @@ func workloadPolicies(v View, ns, host string) hostWorkloadPolicies {
 			continue
 		}
 		if w.svc == nil {
+			if top && len(spec.GetPortLevelMtls()) == 0 && selectsService(spec.GetSelector().GetMatchLabels(), serviceName(host)) {
+				// The policy selects the app the host is named after (app:
+				// kiali for kiali.istio-system): the pairing of a relaxing
+				// workload policy with this rule.
+				w.all = true
+				return w
+			}
 			if w.maybe == nil {
 				w.maybe = r
 			}
@@ -312,6 +401,20 @@ func workloadPolicies(v View, ns, host string) hostWorkloadPolicies {
 		}
 	}
 	return w
+}
+
+// selectsService reports whether a workload selector picks pods by the
+// conventional app label set to the service's name.
+func selectsService(sel map[string]string, svc string) bool {
+	if svc == "" {
+		return false
+	}
+	for _, k := range []string{"app", "app.kubernetes.io/name"} {
+		if sel[k] == svc {
+			return true
+		}
+	}
+	return false
 }
 
 // labelsSubset reports whether every label of sub is in set with the same

@@ -148,9 +148,10 @@ func namespaceMTLS(pas []*Resource) (mode, source string, known bool) {
 
 // oldestPeerAuthentication picks the policy Istio applies when several
 // namespace-wide ones exist: the oldest. It returns nil when no single
-// policy is older than the others; among policies of one age Istio takes the
-// first by name, but variants of one name (files carry no creation
-// timestamps) leave it open.
+// policy is older than the others. Among policies of one age Istio takes the
+// first by name; but files carry no creation timestamps, so there, as for
+// variants of one name, the order they are applied in decides and the
+// answer is open.
 func oldestPeerAuthentication(rs []*Resource) *Resource {
 	var best *Resource
 	tie := false
@@ -163,7 +164,7 @@ func oldestPeerAuthentication(rs []*Resource) *Resource {
 		switch {
 		case rt.Before(&bt):
 			best, tie = r, false
-		case rt.Equal(&bt) && r.Key() == best.Key():
+		case rt.Equal(&bt) && (r.Key() == best.Key() || rt.IsZero()):
 			tie = true
 		}
 	}
