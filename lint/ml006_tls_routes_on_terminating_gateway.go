@@ -113,7 +113,7 @@ func runTLSRoutesOnTerminatingGateway(pass *Pass) {
 	gwNS := first.Gateway.Namespace()
 	for _, h := range vs.Spec.GetHosts() {
 		forms := []string{strings.ToLower(h), ExpandHost(h, pass.Resource.Namespace(), pass.Mesh.DomainSuffix)}
-		if serverAccepts(s, gwNS, pass.Resource.Namespace(), forms) {
+		if serverAccepts(s, gwNS, pass.Resource.Namespace(), forms, false) {
 			host = h
 			break
 		}

@@ -47,7 +47,10 @@ Choices where the catalog is silent:
 - Rules with the same host in several namespaces are all taken as candidates: the subset counts as
   defined if any of them defines it. exportTo is not considered, so a subset defined in a rule that
   is not exported to the client is not reported (a missed finding rather than a false one).
-- Destinations whose host is a wildcard are skipped: Istio cannot route to them.`,
+- Destinations whose host is a wildcard are skipped: Istio cannot route to them.
+- In files, a DestinationRule given without metadata.namespace for a short host (reviews) is
+  applied into whatever namespace the user picks: when no rule for reviews.prod is in the input,
+  it counts as the rule for that host.`,
 	Example: `apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata:
@@ -75,7 +78,7 @@ spec:
       version: v1
 `,
 	Remediation: "Define the subset in the DestinationRule for the destination host, or route to a subset that it defines.",
-	Tables:      []*Table{DestinationRulesByHost, ByNamespace(KindDestinationRule)},
+	Tables:      []*Table{DestinationRulesByHost, ByNamespace(KindDestinationRule), NamespacelessDestinationRules},
 	Run:         runUndefinedSubset,
 }
 
@@ -154,6 +157,11 @@ func checkDestinationSubset(pass *Pass, d *networkingapi.Destination, path strin
 		return
 	}
 	drs := subsetRulesForHost(pass, host)
+	if len(drs) == 0 && !pass.View.Full() {
+		// A rule given without namespace for the host's short name may be
+		// applied into the host's namespace.
+		drs = pass.View.Lookup(NamespacelessDestinationRules, serviceName(host))
+	}
 	var names []string
 	for _, dr := range drs {
 		for _, s := range dr.DestinationRule().Spec.GetSubsets() {

@@ -19,7 +19,8 @@ where the whole cluster is visible. When the files hold no Gateway at all in the
 namespace, the input is clearly partial there (an application repository binding to a shared
 gateway it does not own): the finding is info, which does not fail CI by default.
 
-Quiet when: the entry is mesh; the Gateway exists.
+Quiet when: the entry is mesh; the Gateway exists; in files, a Gateway of that name is given without
+metadata.namespace (such files are applied with kubectl apply -n, into any namespace).
 
 Choices where the catalog is silent:
 - An entry is resolved as Istio resolves it: name means <VirtualService namespace>/name, ns/name
@@ -43,7 +44,7 @@ spec:
         host: shop
 `,
 	Remediation: "Point spec.gateways at an existing Gateway (as name in the VirtualService's namespace, or namespace/name), or create the Gateway.",
-	Tables:      []*Table{ByNamespace(KindGateway)},
+	Tables:      []*Table{ByNamespace(KindGateway), NamespacelessGateways},
 	Run:         runGatewayNotFound,
 }
 
@@ -60,6 +61,9 @@ func runGatewayNotFound(pass *Pass) {
 		ns, name := SplitRef(ref)
 		if pass.View.Get(Key{Kind: KindGateway, Namespace: ns, Name: name}) != nil {
 			continue
+		}
+		if !pass.View.Full() && pass.View.Count(NamespacelessGateways, name) > 0 {
+			continue // a Gateway given without namespace may be applied into ns
 		}
 		path := fmt.Sprintf("spec.gateways[%d]", i)
 		if pass.View.Full() {

@@ -77,7 +77,11 @@ func runHostNotInGateway(pass *Pass) {
 	}
 	ns := pass.Resource.Namespace()
 	served := map[string]bool{}
-	for _, b := range MatchingServers(pass.View, pass.Resource) {
+	servers := MatchingServers
+	if pass.Resource.DefaultNamespace {
+		servers = MatchingServersAnyNamespace // its namespace is the user's choice
+	}
+	for _, b := range servers(pass.View, pass.Resource) {
 		served[b.Ref] = true
 	}
 	for i, g := range vs.Spec.GetGateways() {

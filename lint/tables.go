@@ -70,6 +70,27 @@ var byNamespace = func() map[Kind]*Table {
 	return m
 }()
 
+// NamespacelessGateways files the Gateways given without
+// metadata.namespace by name: they are applied into whatever namespace the
+// user picks, so a reference to ns/name from anywhere may mean them.
+var NamespacelessGateways = &Table{Name: "gateways-namespaceless-by-name", Kind: KindGateway, Keys: func(r *Resource, _ *Mesh) []string {
+	if !r.DefaultNamespace {
+		return nil
+	}
+	return []string{r.Name()}
+}}
+
+// NamespacelessDestinationRules files the DestinationRules given without
+// metadata.namespace whose host is a short service name (reviews) by that
+// name: applied into namespace ns, such a rule is for reviews.ns.
+var NamespacelessDestinationRules = &Table{Name: "destinationrules-namespaceless-by-service", Kind: KindDestinationRule, Keys: func(r *Resource, _ *Mesh) []string {
+	h := strings.TrimSpace(r.DestinationRule().Spec.GetHost())
+	if !r.DefaultNamespace || h == "" || strings.ContainsAny(h, ".*") {
+		return nil
+	}
+	return []string{strings.ToLower(h)}
+}}
+
 // PartialInput reports whether a reference to a resource of kind in
 // namespace ns that the view does not hold is clearly to something outside
 // the input: files only, and the input holds no resource of that kind in
@@ -209,6 +230,13 @@ type BoundServer struct {
 // Path returns the server's field path in its Gateway: spec.servers[i].
 func (b BoundServer) Path() string { return "spec.servers[" + itoa(b.Index) + "]" }
 
+// MatchingServersAnyNamespace is MatchingServers for a VirtualService given
+// without metadata.namespace: it may be applied into any namespace, so a
+// server host's namespace part ("bookinfo/*") does not exclude it.
+func MatchingServersAnyNamespace(v View, vs *Resource) []BoundServer {
+	return matchingServers(v, vs, true)
+}
+
 // MatchingServers returns the servers of the visible Gateways (every variant
 // of each, in files) a VirtualService is bound to (spec.gateways, "mesh" excluded) that accept one
 // of its hosts, taking server host namespaces into account; in spec.gateways
@@ -217,6 +245,10 @@ func (b BoundServer) Path() string { return "spec.servers[" + itoa(b.Index) + "]
 // ML014 does. Gateways that are not visible are skipped (ML013 reports them);
 // the lookups read KindGateway.
 func MatchingServers(v View, vs *Resource) []BoundServer {
+	return matchingServers(v, vs, false)
+}
+
+func matchingServers(v View, vs *Resource, anyNamespace bool) []BoundServer {
 	spec := vs.VirtualService()
 	if spec == nil {
 		return nil
@@ -244,7 +276,7 @@ func MatchingServers(v View, vs *Resource) []BoundServer {
 				continue
 			}
 			for i, s := range gw.Gateway().Spec.GetServers() {
-				if serverAccepts(s, gns, ns, hosts) {
+				if serverAccepts(s, gns, ns, hosts, anyNamespace) {
 					out = append(out, BoundServer{Gateway: gw, Ref: ref, Index: i, Server: s})
 				}
 			}
@@ -279,9 +311,12 @@ func VariantNote(v View, r *Resource) string {
 	return " (in " + r.Source.File + ")"
 }
 
-func serverAccepts(s *networkingapi.Server, gwNS, vsNS string, hosts []string) bool {
+func serverAccepts(s *networkingapi.Server, gwNS, vsNS string, hosts []string, anyNamespace bool) bool {
 	for _, sh := range s.GetHosts() {
 		p := ParseServerHost(sh, gwNS)
+		if anyNamespace {
+			p.Namespace = "*"
+		}
 		for _, h := range hosts {
 			if p.Accepts(vsNS, h) {
 				return true
