@@ -122,6 +122,16 @@ func (r *Resource) Locate(path string) Position {
 	return r.Locator.Locate(path)
 }
 
+// SourceKind returns the kind of the object the user wrote: the Kind, except
+// for the mesh config, which is read from a ConfigMap, an IstioOperator or
+// the meshlint config file's mesh block. Findings name this kind.
+func (r *Resource) SourceKind() string {
+	if mc := r.MeshConfig(); mc != nil && mc.SourceKind != "" {
+		return mc.SourceKind
+	}
+	return string(r.Kind)
+}
+
 // File returns the file the resource came from, or "".
 func (r *Resource) File() string { return r.Source.File }
 

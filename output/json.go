@@ -68,7 +68,7 @@ func (j *jsonWriter) Write(r *Report) error {
 			Remediation: f.Remediation(),
 			Resource: jsonResource{
 				APIVersion: f.Resource.APIVersion,
-				Kind:       string(f.Resource.Kind),
+				Kind:       f.Resource.SourceKind(),
 				Namespace:  f.Resource.Namespace(),
 				Name:       f.Resource.Name(),
 			},

@@ -122,5 +122,5 @@ func New(w io.Writer, format string, opts Options) (Writer, error) {
 // resourceName is how a resource is named where it has no file position:
 // "shop/web (VirtualService)".
 func resourceName(r *lint.Resource) string {
-	return fmt.Sprintf("%s/%s (%s)", r.Namespace(), r.Name(), r.Kind)
+	return fmt.Sprintf("%s/%s (%s)", r.Namespace(), r.Name(), r.SourceKind())
 }

@@ -217,3 +217,27 @@ func TestSARIFURI(t *testing.T) {
 		}
 	}
 }
+
+// TestMeshConfigFindingNamesTheConfigMap: a finding on the mesh config names
+// the object the user wrote (the istio ConfigMap, an IstioOperator), not
+// meshlint's internal MeshConfig kind.
+func TestMeshConfigFindingNamesTheConfigMap(t *testing.T) {
+	mc := &lint.MeshConfig{SourceKind: "ConfigMap"}
+	mc.Namespace, mc.Name = "istio-system", "istio"
+	r := lint.NewResource(mc, "")
+	rep := &Report{Findings: []lint.Finding{{Check: testCheck, Severity: lint.SeverityWarning, Resource: r, Path: "data.mesh.connectTimeout", Message: "connect timeout 100ms"}}}
+	var doc struct {
+		Findings []struct {
+			Resource struct{ APIVersion, Kind, Namespace, Name string }
+		}
+	}
+	if err := json.Unmarshal([]byte(write(t, "json", Options{}, rep)), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if got := doc.Findings[0].Resource; got.Kind != "ConfigMap" || got.APIVersion != "v1" || got.Name != "istio" {
+		t.Errorf("resource = %+v, want v1 ConfigMap istio-system/istio", got)
+	}
+	if text := write(t, "text", Options{}, rep); !strings.Contains(text, "(ConfigMap)") {
+		t.Errorf("text output does not name the ConfigMap:\n%s", text)
+	}
+}

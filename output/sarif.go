@@ -120,7 +120,7 @@ func (s *sarifWriter) Write(r *Report) error {
 		loc.AddLogicalLocation(sarif.NewLogicalLocation().
 			WithKind("resource").
 			WithName(f.Resource.Name()).
-			WithFullyQualifiedName(fmt.Sprintf("%s/%s/%s", f.Resource.Kind, f.Resource.Namespace(), f.Resource.Name())))
+			WithFullyQualifiedName(fmt.Sprintf("%s/%s/%s", f.Resource.SourceKind(), f.Resource.Namespace(), f.Resource.Name())))
 		res.AddLocation(loc)
 		if f.Path != "" {
 			props := sarif.NewPropertyBag()

@@ -462,7 +462,7 @@ func formatFinding(f lint.Finding, other bool) string {
 	b.WriteString(f.Check.Name)
 	b.WriteString(": ")
 	if other {
-		fmt.Fprintf(&b, "%s %s/%s ", f.Resource.Kind, f.Resource.Namespace(), f.Resource.Name())
+		fmt.Fprintf(&b, "%s %s/%s ", f.Resource.SourceKind(), f.Resource.Namespace(), f.Resource.Name())
 	}
 	if f.Path != "" {
 		b.WriteString(f.Path)
