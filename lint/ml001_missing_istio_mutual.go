@@ -21,8 +21,8 @@ var MissingIstioMutual = &Check{
 	Name:     "missing-istio-mutual",
 	Severity: SeverityError,
 	Kinds:    []Kind{KindDestinationRule},
-	Reads:    []Kind{KindPeerAuthentication, KindServiceEntry, KindService},
-	Tables:   append([]*Table{ServiceEntriesByHost, ServicesByHost, WorkloadPeerAuthentications, RelaxingPeerAuthentications}, MTLSTables...),
+	Reads:    []Kind{KindPeerAuthentication, KindServiceEntry, KindService, KindWorkload, KindNamespace},
+	Tables:   append(append([]*Table{ServiceEntriesByHost, ServicesByHost, WorkloadPeerAuthentications, RelaxingPeerAuthentications}, MTLSTables...), OutsideMeshTables...),
 	Summary:  "A DestinationRule for an in-mesh host sends plaintext or its own TLS where the server requires mutual TLS.",
 	Doc: `Looks at every traffic-policy level of the DestinationRule: spec.trafficPolicy,
 spec.trafficPolicy.portLevelSettings[*], spec.subsets[*].trafficPolicy and
@@ -87,6 +87,12 @@ Choices where the catalog is silent:
   - Namespace-wide policies that disagree and whose age does not say which
     applies (two variants of one policy in the files) leave the mode
     unknown.
+  - The input may show the server outside the mesh: the workloads that the
+    host's Service selects (when it is not visible, those whose app label is
+    the service's name) all opt out with sidecar.istio.io/inject: "false",
+    or the host's Namespace is labelled istio-injection: disabled, or has no
+    injection label while another Namespace in the input has one. No
+    sidecar answers there, so plaintext is right: quiet.
   - The root namespace holds the control plane, and Istio's add-ons
     (prometheus, grafana, tracing, zipkin, jaeger-query, jaeger-collector,
     kiali, loki) run without sidecars as Istio installs them: rules for
@@ -141,6 +147,15 @@ func runMissingIstioMutual(pass *Pass) {
 		// Grafana, Jaeger, Kiali) run without sidecars as Istio installs them:
 		// plaintext is what they take.
 		return
+	}
+	if ns != "" && serviceName(host) != "" {
+		var selector map[string]string
+		for _, r := range pass.View.Lookup(ServicesByHost, host) {
+			selector = r.Service().Spec.Selector
+		}
+		if out, _ := OutsideMesh(pass.View, ns, selector, serviceName(host)); out {
+			return // the input shows the server without a sidecar: plaintext is right
+		}
 	}
 	spans := ns == ""
 	if spans {

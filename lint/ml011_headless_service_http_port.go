@@ -13,6 +13,8 @@ var HeadlessServiceHTTPPort = &Check{
 	Name:     "headless-service-http-port",
 	Severity: SeverityInfo,
 	Kinds:    []Kind{KindService},
+	Reads:    []Kind{KindWorkload, KindNamespace},
+	Tables:   OutsideMeshTables,
 	Summary:  "A headless Service declares an HTTP port; clients that call a pod by IP get 503 UC.",
 	Doc: `A headless Service (clusterIP: None) declares an HTTP port. Clients of headless services often
 address a pod by its IP (StatefulSet peers, client-side load balancing): the request leaves through
@@ -27,7 +29,9 @@ spec.ports[i].appProtocol, else spec.ports[i].name.
 
 Quiet when: the port is named tcp or tcp-* (without an HTTP appProtocol); the Service is not headless
 (a cluster IP, or type ExternalName); the port's protocol is UDP or SCTP; the name declares another
-or no protocol.
+or no protocol; the input shows the Service's pods outside the mesh (their workloads opt out with
+sidecar.istio.io/inject: "false", or their Namespace is labelled istio-injection: disabled, or has no
+injection label while another Namespace in the input has one): no server sidecar, no 503.
 
 Choices where the catalog is silent: appProtocol takes precedence over the name, as in Istio, so an
 appProtocol of tcp silences an http-* name and an appProtocol of http fires on a tcp-* name; ports
@@ -53,6 +57,9 @@ spec:
 func runHeadlessServiceHTTPPort(pass *Pass) {
 	svc := pass.Resource.Service()
 	if svc == nil || !isHeadless(svc) {
+		return
+	}
+	if out, _ := OutsideMesh(pass.View, svc.Namespace, svc.Spec.Selector, svc.Name); out {
 		return
 	}
 	for i, p := range svc.Spec.Ports {

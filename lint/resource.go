@@ -27,12 +27,18 @@ const (
 	// key or an IstioOperator's spec.meshConfig (Resource.APIVersion and
 	// Resource.SourceKind tell which).
 	KindMeshConfig Kind = "MeshConfig"
+	// KindWorkload is a Deployment, StatefulSet, DaemonSet, ReplicaSet, Job,
+	// CronJob or Pod, read only for its pod template's metadata (Workload).
+	KindWorkload Kind = "Workload"
+	// KindNamespace is a core/v1 Namespace, read only for its labels.
+	KindNamespace Kind = "Namespace"
 )
 
 // Kinds lists every kind meshlint reads, in a stable order.
 var Kinds = []Kind{
 	KindDestinationRule, KindVirtualService, KindGateway, KindServiceEntry,
 	KindEnvoyFilter, KindPeerAuthentication, KindService, KindMeshConfig,
+	KindWorkload, KindNamespace,
 }
 
 // Key identifies a resource within a run.
@@ -128,6 +134,9 @@ func (r *Resource) Locate(path string) Position {
 func (r *Resource) SourceKind() string {
 	if mc := r.MeshConfig(); mc != nil && mc.SourceKind != "" {
 		return mc.SourceKind
+	}
+	if w := r.Workload(); w != nil && w.SourceKind != "" {
+		return w.SourceKind
 	}
 	return string(r.Kind)
 }
@@ -229,6 +238,10 @@ func NewResource(obj metav1.Object, apiVersion string) *Resource {
 		kind, def = KindService, "v1"
 	case *MeshConfig:
 		kind, def = KindMeshConfig, "v1"
+	case *Workload:
+		kind, def = KindWorkload, "apps/v1"
+	case *corev1.Namespace:
+		kind, def = KindNamespace, "v1"
 	default:
 		return nil
 	}

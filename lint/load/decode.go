@@ -121,7 +121,59 @@ func (d *docDecoder) object(n *yaml.Node, _ string) {
 		d.configMap(n)
 	case group == "install.istio.io" && kind == "IstioOperator":
 		d.istioOperator(n, apiVersion)
+	case group == "" && version == "v1" && kind == "Namespace":
+		d.namespace(n, apiVersion)
+	case workloadKind(group, kind):
+		d.workload(n, kind, apiVersion)
 	}
+}
+
+// workloadKind reports whether group/kind is a kind that runs pods.
+func workloadKind(group, kind string) bool {
+	switch group {
+	case "apps", "extensions":
+		return kind == "Deployment" || kind == "StatefulSet" || kind == "DaemonSet" || kind == "ReplicaSet"
+	case "batch":
+		return kind == "Job" || kind == "CronJob"
+	case "":
+		return kind == "Pod"
+	}
+	return false
+}
+
+// workload reads a pod-running object's metadata and its pod template's
+// labels and annotations, nothing else: these kinds are numerous in real
+// repositories and only say whether a sidecar is injected.
+func (d *docDecoder) workload(n *yaml.Node, kind, apiVersion string) {
+	w := &lint.Workload{SourceKind: kind}
+	if !d.meta(n, kind, &w.ObjectMeta) {
+		return
+	}
+	tmpl := field(field(field(n, "spec"), "template"), "metadata")
+	switch kind {
+	case "Pod":
+		tmpl = field(n, "metadata")
+	case "CronJob":
+		tmpl = field(field(field(field(field(n, "spec"), "jobTemplate"), "spec"), "template"), "metadata")
+	}
+	w.Template.Labels = stringMap(field(tmpl, "labels"))
+	w.Template.Annotations = stringMap(field(tmpl, "annotations"))
+	d.add(n, &lint.Resource{Kind: lint.KindWorkload, APIVersion: apiVersion, Object: w, Locator: d.loc})
+}
+
+// namespace reads a Namespace's name and labels.
+func (d *docDecoder) namespace(n *yaml.Node, apiVersion string) {
+	md := field(n, "metadata")
+	name := scalarField(md, "name")
+	if name == "" {
+		d.errorf(n, "Namespace has no metadata.name")
+		return
+	}
+	ns := &corev1.Namespace{}
+	ns.Name = name
+	ns.Labels = stringMap(field(md, "labels"))
+	ns.Annotations = stringMap(field(md, "annotations"))
+	d.add(n, &lint.Resource{Kind: lint.KindNamespace, APIVersion: apiVersion, Object: ns, Locator: d.loc})
 }
 
 func splitAPIVersion(v string) (group, version string) {
