@@ -14,8 +14,8 @@ var DoubleTLS = &Check{
 	Name:     "double-tls",
 	Severity: SeverityError,
 	Kinds:    []Kind{KindDestinationRule},
-	Reads:    []Kind{KindServiceEntry, KindVirtualService},
-	Tables:   []*Table{ServiceEntriesByHost, VirtualServicesByHTTPDestination},
+	Reads:    []Kind{KindServiceEntry, KindVirtualService, KindGatewayAPIRoute},
+	Tables:   []*Table{ServiceEntriesByHost, VirtualServicesByHTTPDestination, HTTPRoutesByBackend},
 	Summary:  "A DestinationRule originates TLS to a port where the application already speaks TLS.",
 	Doc: `A DestinationRule originates TLS (tls.mode SIMPLE or MUTUAL) to a host and port that a
 ServiceEntry declares with protocol HTTPS or TLS. That protocol means the application itself already
@@ -34,13 +34,15 @@ Quiet when: the ServiceEntry declares HTTP for that port (the application sends 
 sidecar originates TLS: the correct setup); an http route of a VirtualService sends requests to that
 host and port (spec.http[*].route[*].destination with port.number set): the proxy forwards them as
 plaintext HTTP, so the origination is what they need (the mesh's TLS origination through an egress
-gateway, where sidecars send http:// to the gateway and its http route goes on to port 443); the
-mode is DISABLE or ISTIO_MUTUAL; a port-level setting for the port overrides the top-level mode
+gateway, where sidecars send http:// to the gateway and its http route goes on to port 443), and so
+does a Kubernetes Gateway API HTTPRoute or GRPCRoute whose backendRef names that host (a Service, or
+kind Hostname for a ServiceEntry host) and port; the mode is DISABLE or ISTIO_MUTUAL; a port-level setting for the port overrides the top-level mode
 (with DISABLE, or without tls); no ServiceEntry for the host is visible.
 
 Choices where the catalog is silent: hosts match as Istio matches them, wildcards included
 (a DestinationRule for *.example.com covers a ServiceEntry for api.example.com); the ServiceEntry
-may be in any namespace (exportTo is not evaluated).`,
+may be in any namespace (exportTo is not evaluated); when the files define the ServiceEntry several
+times, every variant must declare the port HTTPS or TLS.`,
 	Example: `apiVersion: networking.istio.io/v1
 kind: ServiceEntry
 metadata:
@@ -181,6 +183,22 @@ var VirtualServicesByHTTPDestination = HostTable("virtualservices-by-http-destin
 // them as plaintext HTTP, so originating TLS on that port is right.
 func httpRouteSendsPlaintext(pass *Pass, drHost string, p tlsPort) bool {
 	suffix := pass.Mesh.DomainSuffix
+	seCovers := func(dest string) bool {
+		for _, seh := range p.se.ServiceEntry().Spec.GetHosts() {
+			if HostCovers(ExpandHost(seh, p.se.Namespace(), suffix), dest) {
+				return true
+			}
+		}
+		return false
+	}
+	// A Gateway API HTTPRoute to the port is plaintext HTTP too.
+	for _, r := range LookupHost(pass.View, HTTPRoutesByBackend, drHost) {
+		for _, b := range r.GatewayAPI().Backends {
+			if dest := b.Host(suffix); b.Port == p.number && HostCovers(drHost, dest) && seCovers(dest) {
+				return true
+			}
+		}
+	}
 	for _, r := range LookupHost(pass.View, VirtualServicesByHTTPDestination, drHost) {
 		for _, h := range r.VirtualService().Spec.GetHttp() {
 			for _, rd := range h.GetRoute() {

@@ -8,7 +8,7 @@ var GatewayNotFound = &Check{
 	Name:     "gateway-not-found",
 	Severity: SeverityError,
 	Kinds:    []Kind{KindVirtualService},
-	Reads:    []Kind{KindGateway},
+	Reads:    []Kind{KindGateway, KindGatewayAPIGateway},
 	Summary:  "A VirtualService names a Gateway that does not exist.",
 	Doc: `A spec.gateways entry of a VirtualService names a Gateway that does not exist. Istio binds the
 routes to nothing: the gateway pods never get them and answer 404 for the VirtualService's hosts.
@@ -27,7 +27,9 @@ Choices where the catalog is silent:
   is explicit, and the legacy name.ns.svc.cluster.local form means ns/name.
 - Gateway names in spec.http[*].match[*].gateways are not checked: they only narrow a route to
   gateways that spec.gateways already binds.
-- Kubernetes Gateway API gateways cannot be named here; only networking.istio.io Gateways count.`,
+- A Kubernetes Gateway API Gateway (gateway.networking.k8s.io) of that namespace and name in the
+  input satisfies the entry: Istio binds VirtualServices to those too. The webhook and --cluster mode
+  do not watch Gateway API objects, so there an entry naming one is reported.`,
 	Example: `apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata:
@@ -61,6 +63,9 @@ func runGatewayNotFound(pass *Pass) {
 		ns, name := SplitRef(ref)
 		if pass.View.Get(Key{Kind: KindGateway, Namespace: ns, Name: name}) != nil {
 			continue
+		}
+		if pass.View.Get(Key{Kind: KindGatewayAPIGateway, Namespace: ns, Name: name}) != nil {
+			continue // a Kubernetes Gateway API Gateway, which Istio also binds
 		}
 		if !pass.View.Full() && pass.View.Count(NamespacelessGateways, name) > 0 {
 			continue // a Gateway given without namespace may be applied into ns

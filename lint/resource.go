@@ -32,13 +32,18 @@ const (
 	KindWorkload Kind = "Workload"
 	// KindNamespace is a core/v1 Namespace, read only for its labels.
 	KindNamespace Kind = "Namespace"
+	// KindGatewayAPIGateway is a gateway.networking.k8s.io Gateway, and
+	// KindGatewayAPIRoute an HTTPRoute, GRPCRoute or TLSRoute
+	// (GatewayAPIObject).
+	KindGatewayAPIGateway Kind = "GatewayAPIGateway"
+	KindGatewayAPIRoute   Kind = "GatewayAPIRoute"
 )
 
 // Kinds lists every kind meshlint reads, in a stable order.
 var Kinds = []Kind{
 	KindDestinationRule, KindVirtualService, KindGateway, KindServiceEntry,
 	KindEnvoyFilter, KindPeerAuthentication, KindService, KindMeshConfig,
-	KindWorkload, KindNamespace,
+	KindWorkload, KindNamespace, KindGatewayAPIGateway, KindGatewayAPIRoute,
 }
 
 // Key identifies a resource within a run.
@@ -138,6 +143,9 @@ func (r *Resource) SourceKind() string {
 	if w := r.Workload(); w != nil && w.SourceKind != "" {
 		return w.SourceKind
 	}
+	if g := r.GatewayAPI(); g != nil && g.SourceKind != "" {
+		return g.SourceKind
+	}
 	return string(r.Kind)
 }
 
@@ -221,7 +229,7 @@ func (r *Resource) MeshConfig() *MeshConfig {
 func NewResource(obj metav1.Object, apiVersion string) *Resource {
 	var kind Kind
 	def := "networking.istio.io/v1"
-	switch obj.(type) {
+	switch o := obj.(type) {
 	case *networkingv1.DestinationRule:
 		kind = KindDestinationRule
 	case *networkingv1.VirtualService:
@@ -242,6 +250,11 @@ func NewResource(obj metav1.Object, apiVersion string) *Resource {
 		kind, def = KindWorkload, "apps/v1"
 	case *corev1.Namespace:
 		kind, def = KindNamespace, "v1"
+	case *GatewayAPIObject:
+		kind, def = KindGatewayAPIRoute, "gateway.networking.k8s.io/v1"
+		if o.SourceKind == "Gateway" {
+			kind = KindGatewayAPIGateway
+		}
 	default:
 		return nil
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"google.golang.org/protobuf/proto"
@@ -125,7 +126,47 @@ func (d *docDecoder) object(n *yaml.Node, _ string) {
 		d.namespace(n, apiVersion)
 	case workloadKind(group, kind):
 		d.workload(n, kind, apiVersion)
+	case group == "gateway.networking.k8s.io" && (kind == "Gateway" || kind == "HTTPRoute" || kind == "GRPCRoute" || kind == "TLSRoute"):
+		d.gatewayAPI(n, kind, apiVersion)
 	}
+}
+
+// gatewayAPI reads a Gateway API object's metadata and a route's
+// backendRefs, for what they say about Istio resources.
+func (d *docDecoder) gatewayAPI(n *yaml.Node, kind, apiVersion string) {
+	o := &lint.GatewayAPIObject{SourceKind: kind}
+	if !d.meta(n, kind, &o.ObjectMeta) {
+		return
+	}
+	rk := lint.KindGatewayAPIRoute
+	if kind == "Gateway" {
+		rk = lint.KindGatewayAPIGateway
+	}
+	if rules := field(field(n, "spec"), "rules"); rules != nil && rules.Kind == yaml.SequenceNode {
+		for _, rule := range rules.Content {
+			refs := field(deref(rule), "backendRefs")
+			if refs == nil || refs.Kind != yaml.SequenceNode {
+				continue
+			}
+			for _, ref := range refs.Content {
+				ref = deref(ref)
+				b := lint.BackendRef{Kind: scalarField(ref, "kind"), Name: scalarField(ref, "name"), Namespace: scalarField(ref, "namespace")}
+				if b.Kind == "" {
+					b.Kind = "Service"
+				}
+				if b.Namespace == "" {
+					b.Namespace = o.Namespace
+				}
+				if p, err := strconv.ParseUint(scalarField(ref, "port"), 10, 32); err == nil {
+					b.Port = uint32(p)
+				}
+				if b.Name != "" {
+					o.Backends = append(o.Backends, b)
+				}
+			}
+		}
+	}
+	d.add(n, &lint.Resource{Kind: rk, APIVersion: apiVersion, Object: o, Locator: d.loc})
 }
 
 // workloadKind reports whether group/kind is a kind that runs pods.
