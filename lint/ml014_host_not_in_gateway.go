@@ -24,9 +24,13 @@ part admits the VirtualService: ns/host only VirtualServices in ns, ./host only 
 Gateway's namespace, */host and a plain host all of them.
 
 Quiet when: one host of the VirtualService matches one server host; the entry is mesh; the Gateway
-is not visible (ML013 gateway-not-found reports that).
+is not visible (ML013 gateway-not-found reports that); the Gateway has no servers at all (Istio's
+validation rejects such a Gateway; the mismatch is not the VirtualService's).
 
 Choices where the catalog is silent:
+- When the files define the Gateway several times, the binding holds when any variant accepts one of
+  the hosts. A VirtualService given without metadata.namespace may be applied into any namespace, so
+  a server host's namespace part (bookinfo/*) does not exclude it.
 - One matching host is enough: a VirtualService that lists more hosts than the Gateway serves is a
   common, harmless pattern (one VirtualService for the mesh and the gateway).
 - A VirtualService host is compared both as written and expanded (reviews in namespace prod is also
@@ -90,8 +94,12 @@ func runHostNotInGateway(pass *Pass) {
 			continue
 		}
 		gns, name := SplitRef(ref)
-		if gw := pass.View.Get(Key{Kind: KindGateway, Namespace: gns, Name: name}); gw == nil || gw.Gateway() == nil {
+		gw := pass.View.Get(Key{Kind: KindGateway, Namespace: gns, Name: name})
+		if gw == nil || gw.Gateway() == nil {
 			continue
+		}
+		if EveryVariant(pass.View, gw, func(g *Resource) bool { return len(g.Gateway().Spec.GetServers()) == 0 }) {
+			continue // a Gateway without servers is invalid in itself (Istio rejects it), not a host mismatch
 		}
 		// served holds ref when any variant of the Gateway accepts a host.
 		pass.Report(fmt.Sprintf("spec.gateways[%d]", i), "no server of gateway %q accepts %s from namespace %q; the gateway answers 404 for them",
