@@ -143,6 +143,12 @@ func catalogMarkdown(w io.Writer, checks []*lint.Check) error {
 	fmt.Fprintln(bw, "IDs and names are permanent: use either in `--enable`, `--disable`, the config file's")
 	fmt.Fprintln(bw, "`checks` and `ignore` keys, and the `meshlint.io/ignore` annotation.")
 	fmt.Fprintln(bw)
+	fmt.Fprintln(bw, "## What the checks assume about the input")
+	fmt.Fprintln(bw)
+	fmt.Fprintln(bw, lint.Assumptions)
+	fmt.Fprintln(bw)
+	fmt.Fprintln(bw, "## The catalog")
+	fmt.Fprintln(bw)
 	if err := bw.Flush(); err != nil {
 		return err
 	}

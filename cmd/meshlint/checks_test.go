@@ -106,6 +106,31 @@ func TestDocs(t *testing.T) {
 			t.Errorf("docs/checks.md is out of date with the registry; regenerate it with: %s\n(-file +registry):\n%s", regen, diff)
 		}
 	})
+	t.Run("README assumptions", func(t *testing.T) {
+		const start, end = "<!-- assumptions:start -->\n", "<!-- assumptions:end -->"
+		path := filepath.Join("..", "..", "README.md")
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		readme := string(data)
+		i, j := strings.Index(readme, start), strings.Index(readme, end)
+		if i < 0 || j < i {
+			t.Fatalf("README.md has no %q ... %q markers", strings.TrimSpace(start), end)
+		}
+		want, got := lint.Assumptions+"\n", readme[i+len(start):j]
+		if *update {
+			if got != want {
+				if err := os.WriteFile(path, []byte(readme[:i+len(start)]+want+readme[j:]), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("README.md's assumptions are out of date with lint.Assumptions; regenerate them with: %s\n(-lint +README):\n%s", regen, diff)
+		}
+	})
 	t.Run("README catalog", func(t *testing.T) {
 		const start, end = "<!-- catalog:start -->\n", "<!-- catalog:end -->"
 		path := filepath.Join("..", "..", "README.md")
