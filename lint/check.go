@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -92,6 +93,25 @@ type Check struct {
 	Tables []*Table
 	// Run inspects pass.Resource and reports findings through pass.
 	Run func(pass *Pass)
+	// Affects maps a changed resource to the resources whose findings of
+	// this check the change can alter: given a resource of a kind in Reads
+	// (or of one of Kinds, for checks that compare resources of one kind,
+	// such as Gateways on one workload), it returns resources of Kinds,
+	// found through the check's tables, never by scanning. The webhook
+	// re-checks them on admission, to report what a change breaks
+	// elsewhere. Nil for checks that read nothing but the resource they run
+	// on. A meta-test holds it to what Run reads on every firing fixture.
+	Affects func(v View, changed *Resource) []*Resource
+}
+
+// ReadsOthers reports whether the check reads resources other than the one
+// it runs on, of kind k: k is in Reads, or in Kinds for a check with
+// Affects (one that compares resources of its own kinds).
+func (c *Check) ReadsOthers(k Kind) bool {
+	if slices.Contains(c.Reads, k) {
+		return true
+	}
+	return c.Affects != nil && slices.Contains(c.Kinds, k)
 }
 
 // Option returns the declared option by name, or nil.

@@ -50,6 +50,9 @@ type Runner struct {
 	settings Settings
 	byKind   map[Kind][]*Check
 	tables   []*Table
+	// affectedBy[k] are the enabled checks whose Affects takes a changed
+	// resource of kind k.
+	affectedBy map[Kind][]*Check
 }
 
 // NewRunner validates the checks (unique IDs and names, a Run function,
@@ -58,7 +61,7 @@ func NewRunner(checks []*Check, s Settings) (*Runner, error) {
 	if err := Validate(checks); err != nil {
 		return nil, err
 	}
-	rn := &Runner{settings: s, byKind: map[Kind][]*Check{}}
+	rn := &Runner{settings: s, byKind: map[Kind][]*Check{}, affectedBy: map[Kind][]*Check{}}
 	seenTable := map[*Table]bool{}
 	for _, c := range checks {
 		if s.Disabled[c.ID] || c.Run == nil {
@@ -67,6 +70,13 @@ func NewRunner(checks []*Check, s Settings) (*Runner, error) {
 		rn.checks = append(rn.checks, c)
 		for _, k := range c.Kinds {
 			rn.byKind[k] = append(rn.byKind[k], c)
+		}
+		if c.Affects != nil {
+			for _, k := range append(slices.Clone(c.Reads), c.Kinds...) {
+				if !slices.Contains(rn.affectedBy[k], c) {
+					rn.affectedBy[k] = append(rn.affectedBy[k], c)
+				}
+			}
 		}
 		for _, t := range c.Tables {
 			if !seenTable[t] {
@@ -103,6 +113,25 @@ func Validate(checks []*Check) error {
 // Tables returns the tables the enabled checks look things up in; an Index
 // that a View is built on must maintain them.
 func (rn *Runner) Tables() []*Table { return rn.tables }
+
+// Affected returns the resources, other than changed itself, whose findings
+// of the enabled checks a change to changed (as v shows it) can alter: the
+// union of the checks' Affects, each found through tables. The webhook
+// re-checks them to report what a change breaks elsewhere.
+func (rn *Runner) Affected(v View, changed *Resource) []*Resource {
+	seen := map[Key]bool{changed.Key(): true}
+	var out []*Resource
+	for _, c := range rn.affectedBy[changed.Kind] {
+		for _, r := range c.Affects(v, changed) {
+			if k := r.Key(); !seen[k] {
+				seen[k] = true
+				out = append(out, r)
+			}
+		}
+	}
+	SortResources(out)
+	return out
+}
 
 // Checks returns the enabled checks.
 func (rn *Runner) Checks() []*Check { return rn.checks }

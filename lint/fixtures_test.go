@@ -78,9 +78,17 @@ func (v *recordingView) Lookup(t *lint.Table, key string) []*lint.Resource {
 	return v.View.Lookup(t, key)
 }
 
-// runFixture lints a fixture with only check c enabled and returns the
-// findings as want lines, and the kinds the check touched.
-func runFixture(t *testing.T, c *lint.Check, f fixture) ([]string, map[lint.Kind]bool) {
+// loadedFixture is a fixture's input as the front ends index it, with a
+// runner for its check alone.
+type loadedFixture struct {
+	ix        *lint.Index
+	resources []*lint.Resource
+	runner    *lint.Runner
+	errors    []string // input errors, as want lines
+}
+
+// loadFixture reads a fixture's options, config and manifests.
+func loadFixture(t *testing.T, c *lint.Check, f fixture) loadedFixture {
 	t.Helper()
 	cfg := config.Default()
 	full, ns := false, ""
@@ -121,33 +129,41 @@ func runFixture(t *testing.T, c *lint.Check, f fixture) ([]string, map[lint.Kind
 	if err != nil {
 		t.Fatal(err)
 	}
-	var lines []string
-	var resources []*lint.Resource
+	var lf loadedFixture
+	lf.runner = rn
 	opts := load.Options{DefaultNamespace: ns, Mesh: cfg.Mesh}
 	for _, in := range inputs {
 		rs, errs := load.Bytes(in.Name, in.Data, opts)
-		resources = append(resources, rs...)
+		lf.resources = append(lf.resources, rs...)
 		for _, e := range errs {
-			lines = append(lines, fmt.Sprintf("%s:%d: input error: %s", e.File, e.Line, e.Message))
+			lf.errors = append(lf.errors, fmt.Sprintf("%s:%d: input error: %s", e.File, e.Line, e.Message))
 		}
 	}
 	if mr := cfg.MeshResource(); mr != nil {
-		resources = append(resources, mr) // as the CLI lints the config's mesh block
+		lf.resources = append(lf.resources, mr) // as the CLI lints the config's mesh block
 	}
 	// Files are indexed as the CLI indexes them (every variant of a key
 	// kept); whole-cluster fixtures as the webhook and --cluster do, one
 	// object per key.
-	var ix *lint.Index
 	if full {
-		ix = lint.NewIndex(cfg.Mesh, full, rn.Tables())
-		for _, r := range resources {
-			ix.Add(r)
+		lf.ix = lint.NewIndex(cfg.Mesh, full, rn.Tables())
+		for _, r := range lf.resources {
+			lf.ix.Add(r)
 		}
 	} else {
-		ix = lint.BuildIndex(cfg.Mesh, full, rn.Tables(), resources)
+		lf.ix = lint.BuildIndex(cfg.Mesh, full, rn.Tables(), lf.resources)
 	}
-	rec := &recordingView{View: ix, kinds: map[lint.Kind]bool{}}
-	for _, fd := range rn.Run(rec, resources) {
+	return lf
+}
+
+// runFixture lints a fixture with only check c enabled and returns the
+// findings as want lines, and the kinds the check touched.
+func runFixture(t *testing.T, c *lint.Check, f fixture) ([]string, map[lint.Kind]bool) {
+	t.Helper()
+	lf := loadFixture(t, c, f)
+	lines := lf.errors
+	rec := &recordingView{View: lf.ix, kinds: map[lint.Kind]bool{}}
+	for _, fd := range lf.runner.Run(rec, lf.resources) {
 		if fd.Check != c && fd.Check != lint.InternalError {
 			t.Errorf("%s: finding of check %s while only %s runs", f.path, fd.Check.ID, c.ID)
 		}

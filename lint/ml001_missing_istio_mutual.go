@@ -22,8 +22,9 @@ var MissingIstioMutual = &Check{
 	Severity: SeverityError,
 	Kinds:    []Kind{KindDestinationRule},
 	Reads:    []Kind{KindPeerAuthentication, KindServiceEntry, KindService, KindWorkload, KindNamespace},
-	Tables:   append(append([]*Table{ServiceEntriesByHost, ServicesByHost, WorkloadPeerAuthentications, RelaxingPeerAuthentications}, MTLSTables...), OutsideMeshTables...),
-	Summary:  "A DestinationRule for an in-mesh host sends plaintext or its own TLS where the server requires mutual TLS.",
+	Tables: append(append([]*Table{ServiceEntriesByHost, ServicesByHost, WorkloadPeerAuthentications, RelaxingPeerAuthentications,
+		DestinationRulesByHost, ByNamespace(KindServiceEntry)}, MTLSTables...), OutsideMeshTables...),
+	Summary: "A DestinationRule for an in-mesh host sends plaintext or its own TLS where the server requires mutual TLS.",
 	Doc: `Looks at every traffic-policy level of the DestinationRule: spec.trafficPolicy,
 spec.trafficPolicy.portLevelSettings[*], spec.subsets[*].trafficPolicy and
 spec.subsets[*].trafficPolicy.portLevelSettings[*].
@@ -125,6 +126,7 @@ spec:
 `,
 	Remediation: "Set tls.mode: ISTIO_MUTUAL on every traffic policy of the DestinationRule (or drop the tls block and let auto mTLS choose).",
 	Run:         runMissingIstioMutual,
+	Affects:     affectsMissingIstioMutual,
 }
 
 func runMissingIstioMutual(pass *Pass) {
@@ -521,4 +523,33 @@ func mtlsServiceHostNamespace(m *Mesh, written, host string) (ns string, inMesh 
 	}
 	rest := strings.TrimSuffix(host, suffix)
 	return rest[strings.LastIndexByte(rest, '.')+1:], true
+}
+
+// affectsMissingIstioMutual: the DestinationRules whose servers a change
+// describes: a policy's namespace (every rule, for the root namespace), a
+// ServiceEntry's or Service's hosts, a workload's or Namespace's services;
+// a relaxing policy anywhere also speaks to rules whose host spans
+// namespaces.
+func affectsMissingIstioMutual(v View, r *Resource) []*Resource {
+	m := v.Mesh()
+	switch r.Kind {
+	case KindPeerAuthentication:
+		if r.Namespace() == m.RootNamespace {
+			return v.List(KindDestinationRule)
+		}
+		out := destinationRulesInNamespace(v, r.Namespace())
+		for _, se := range v.Lookup(ByNamespace(KindServiceEntry), r.Namespace()) {
+			out = append(out, lookupHosts(v, DestinationRulesByHost, hostsOf(se.ServiceEntry().Spec.GetHosts(), se.Namespace(), m))...)
+		}
+		return out
+	case KindServiceEntry:
+		return lookupHosts(v, DestinationRulesByHost, hostsOf(r.ServiceEntry().Spec.GetHosts(), r.Namespace(), m))
+	case KindService:
+		return LookupHost(v, DestinationRulesByHost, ServiceHost(r.Name(), r.Namespace(), m.DomainSuffix))
+	case KindWorkload:
+		return destinationRulesInNamespace(v, r.Namespace())
+	case KindNamespace:
+		return destinationRulesInNamespace(v, r.Name())
+	}
+	return nil
 }

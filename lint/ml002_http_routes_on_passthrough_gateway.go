@@ -99,6 +99,7 @@ spec:
 `,
 	Remediation: "Route the passthrough server with tls routes whose match lists sniHosts, or terminate TLS at the gateway (tls.mode: SIMPLE) to keep http routes.",
 	Run:         runHTTPRoutesOnPassthroughGateway,
+	Affects:     affectsHTTPRoutesOnPassthroughGateway,
 }
 
 // vsHost is a VirtualService host as written and as expanded; gateway
@@ -338,4 +339,22 @@ func isPassthroughServer(srv *networkingapi.Server) bool {
 		return true
 	}
 	return false
+}
+
+// affectsHTTPRoutesOnPassthroughGateway: a Gateway's bound VirtualServices;
+// a VirtualService's tls routes quiet the others bound to its gateways.
+func affectsHTTPRoutesOnPassthroughGateway(v View, r *Resource) []*Resource {
+	switch r.Kind {
+	case KindGateway:
+		return boundVirtualServices(v, r)
+	case KindVirtualService:
+		var out []*Resource
+		for _, ref := range VirtualServiceGateways(r) {
+			if ref != "mesh" {
+				out = append(out, v.Lookup(VirtualServicesByGateway, ref)...)
+			}
+		}
+		return out
+	}
+	return nil
 }

@@ -16,7 +16,7 @@ var HTTPSOnHTTPPort = &Check{
 	Severity: SeverityWarning,
 	Kinds:    []Kind{KindServiceEntry, KindService, KindGateway},
 	Reads:    []Kind{KindDestinationRule, KindVirtualService},
-	Tables:   []*Table{DestinationRulesByHost, VirtualServicesByHost},
+	Tables:   []*Table{DestinationRulesByHost, VirtualServicesByHost, ServiceEntriesByHost, ServicesByHost, GatewaysByServerHost},
 	Summary:  "A port that carries TLS (443 or a configured tlsPort) is declared as plain HTTP.",
 	Doc: `A TLS port is 443, plus every number in the config's tlsPorts. Fires on:
   - a ServiceEntry port with a TLS port number and protocol HTTP, HTTP2 or GRPC
@@ -66,6 +66,7 @@ spec:
 `,
 	Remediation: "Declare the port as HTTPS (or TLS), or originate TLS with a DestinationRule (tls.mode: SIMPLE) if the application deliberately sends plaintext to it.",
 	Run:         runHTTPSOnHTTPPort,
+	Affects:     affectsHTTPSOnHTTPPort,
 }
 
 const wrongVersionConsequence = `clients get "wrong version number", the access log shows 400 DPE`
@@ -220,4 +221,37 @@ func tlsOriginatedFor(v View, host string, port uint32) bool {
 		}
 	}
 	return false
+}
+
+// GatewaysByServerHost files Gateways by the expanded hosts of their servers.
+var GatewaysByServerHost = HostTable("gateways-by-server-host", KindGateway, func(r *Resource, m *Mesh) []string {
+	var out []string
+	for _, s := range r.Gateway().Spec.GetServers() {
+		for _, h := range s.GetHosts() {
+			out = append(out, ExpandHost(ParseServerHost(h, r.Namespace()).Host, r.Namespace(), m.DomainSuffix))
+		}
+	}
+	return out
+})
+
+// affectsHTTPSOnHTTPPort: a DestinationRule's TLS origination, or a
+// VirtualService for the host, quiets the ports of the ServiceEntries,
+// Services and Gateway servers for its host.
+func affectsHTTPSOnHTTPPort(v View, r *Resource) []*Resource {
+	m := v.Mesh()
+	var hosts []string
+	switch r.Kind {
+	case KindDestinationRule:
+		if h := r.DestinationRule().Spec.GetHost(); h != "" {
+			hosts = []string{ExpandHost(h, r.Namespace(), m.DomainSuffix)}
+		}
+	case KindVirtualService:
+		hosts = hostsOf(r.VirtualService().Spec.GetHosts(), r.Namespace(), m)
+	}
+	out := lookupHosts(v, ServiceEntriesByHost, hosts)
+	if r.Kind == KindDestinationRule {
+		out = append(out, lookupHosts(v, ServicesByHost, hosts)...)
+		out = append(out, lookupHosts(v, GatewaysByServerHost, hosts)...)
+	}
+	return out
 }

@@ -13,6 +13,7 @@ var TLSRoutesOnTerminatingGateway = &Check{
 	Severity: SeverityError,
 	Kinds:    []Kind{KindVirtualService},
 	Reads:    []Kind{KindGateway},
+	Tables:   []*Table{VirtualServicesByGateway},
 	Summary:  "A VirtualService has tls routes for a host whose Gateway server terminates TLS; they never match.",
 	Doc: `The mirror of http-routes-on-passthrough-gateway (ML002). A VirtualService has tls routes
 (spec.tls) and is bound to a Gateway whose server for its host terminates TLS: protocol HTTPS with
@@ -84,6 +85,7 @@ spec:
 `,
 	Remediation: "Replace the tls routes with http routes, since the gateway has already decrypted the traffic, or set the Gateway server's tls.mode to PASSTHROUGH to route on SNI.",
 	Run:         runTLSRoutesOnTerminatingGateway,
+	Affects:     affectsBoundVirtualServices,
 }
 
 func runTLSRoutesOnTerminatingGateway(pass *Pass) {
@@ -164,4 +166,13 @@ func serverTLSKind(s *networkingapi.Server) serverTLS {
 		return serverTerminates
 	}
 	return serverTLSOther
+}
+
+// affectsBoundVirtualServices: a Gateway's bound VirtualServices, for the
+// checks that read the Gateways a VirtualService is bound to.
+func affectsBoundVirtualServices(v View, r *Resource) []*Resource {
+	if r.Kind == KindGateway || r.Kind == KindGatewayAPIGateway {
+		return boundVirtualServices(v, r)
+	}
+	return nil
 }

@@ -15,7 +15,7 @@ var DoubleTLS = &Check{
 	Severity: SeverityError,
 	Kinds:    []Kind{KindDestinationRule},
 	Reads:    []Kind{KindServiceEntry, KindVirtualService, KindGatewayAPIRoute},
-	Tables:   []*Table{ServiceEntriesByHost, VirtualServicesByHTTPDestination, HTTPRoutesByBackend},
+	Tables:   []*Table{ServiceEntriesByHost, VirtualServicesByHTTPDestination, HTTPRoutesByBackend, DestinationRulesByHost},
 	Summary:  "A DestinationRule originates TLS to a port where the application already speaks TLS.",
 	Doc: `A DestinationRule originates TLS (tls.mode SIMPLE or MUTUAL) to a host and port that a
 ServiceEntry declares with protocol HTTPS or TLS. That protocol means the application itself already
@@ -68,6 +68,7 @@ spec:
 `,
 	Remediation: "Declare the ServiceEntry port as protocol HTTP so that the application sends plaintext for the sidecar to encrypt (a port 80 with targetPort 443 keeps plain http:// URLs working), or drop the DestinationRule's TLS origination.",
 	Run:         runDoubleTLS,
+	Affects:     affectsDoubleTLS,
 }
 
 // tlsPort is a ServiceEntry port that already carries the application's TLS.
@@ -243,4 +244,22 @@ func policyTLSForPort(tp *networkingapi.TrafficPolicy, prefix string, port uint3
 
 func originatesTLS(m networkingapi.ClientTLSSettings_TLSmode) bool {
 	return m == networkingapi.ClientTLSSettings_SIMPLE || m == networkingapi.ClientTLSSettings_MUTUAL
+}
+
+// affectsDoubleTLS: the DestinationRules for a ServiceEntry's hosts, and
+// for the hosts an http route or HTTPRoute sends plaintext to.
+func affectsDoubleTLS(v View, r *Resource) []*Resource {
+	m := v.Mesh()
+	var hosts []string
+	switch r.Kind {
+	case KindServiceEntry:
+		hosts = hostsOf(r.ServiceEntry().Spec.GetHosts(), r.Namespace(), m)
+	case KindVirtualService:
+		hosts = VirtualServicesByHTTPDestination.Keys(r, m)
+	case KindGatewayAPIRoute:
+		for _, b := range r.GatewayAPI().Backends {
+			hosts = append(hosts, b.Host(m.DomainSuffix))
+		}
+	}
+	return lookupHosts(v, DestinationRulesByHost, hosts)
 }

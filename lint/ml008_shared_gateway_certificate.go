@@ -80,6 +80,7 @@ spec:
 `,
 	Remediation: "Serve all the hosts that share the certificate from one Gateway (a wildcard host such as *.test.com) and bind every VirtualService to it, or give each Gateway its own certificate.",
 	Run:         runSharedGatewayCertificate,
+	Affects:     affectsSharedGatewayCertificate,
 }
 
 // GatewaysByCertificate files Gateways by the certificates their
@@ -211,4 +212,17 @@ func listRefs(names []string, max int) string {
 		return strings.Join(names, ", ")
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(names[:max], ", "), len(names)-max)
+}
+
+// affectsSharedGatewayCertificate: the Gateways presenting one of the
+// changed Gateway's certificates.
+func affectsSharedGatewayCertificate(v View, r *Resource) []*Resource {
+	if r.Kind != KindGateway {
+		return nil
+	}
+	var out []*Resource
+	for _, key := range GatewaysByCertificate.Keys(r, v.Mesh()) {
+		out = append(out, v.Lookup(GatewaysByCertificate, key)...)
+	}
+	return out
 }

@@ -13,7 +13,7 @@ var IngressBypassesSubsetRouting = &Check{
 	Name:     "ingress-bypasses-subset-routing",
 	Severity: SeverityWarning,
 	Kinds:    []Kind{KindVirtualService},
-	Tables:   []*Table{VirtualServicesByHost},
+	Tables:   []*Table{VirtualServicesByHost, VirtualServicesByDestination},
 	Summary:  "A gateway VirtualService routes to a host without a subset while the mesh VirtualService for that host splits by subset.",
 	Doc: `A VirtualService bound only to gateways routes to host H without naming a subset, while a mesh
 VirtualService for H splits traffic by subset (v1/v2, canary weights). Requests through the gateway
@@ -72,6 +72,7 @@ spec:
 `,
 	Remediation: "Name the subset in the gateway VirtualService's route too (repeating the mesh VirtualService's split), or bind one VirtualService to both the gateway and mesh.",
 	Run:         runIngressBypassesSubsetRouting,
+	Affects:     affectsIngressBypassesSubsetRouting,
 }
 
 // routeDestinations calls fn for every route destination of a
@@ -171,4 +172,28 @@ func vsHostCovers(r *Resource, host, suffix string) bool {
 		}
 	}
 	return false
+}
+
+// VirtualServicesByDestination files VirtualServices by the expanded hosts
+// of their route destinations (http, tcp and tls).
+var VirtualServicesByDestination = HostTable("virtualservices-by-destination", KindVirtualService, func(r *Resource, m *Mesh) []string {
+	var out []string
+	routeDestinations(&r.VirtualService().Spec, func(_ string, d *networkingapi.Destination) {
+		if h := d.GetHost(); h != "" {
+			if e := ExpandHost(h, r.Namespace(), m.DomainSuffix); !slices.Contains(out, e) {
+				out = append(out, e)
+			}
+		}
+	})
+	return out
+})
+
+// affectsIngressBypassesSubsetRouting: a mesh VirtualService's subsets
+// decide the findings on the gateway VirtualServices that route to its
+// hosts.
+func affectsIngressBypassesSubsetRouting(v View, r *Resource) []*Resource {
+	if r.Kind != KindVirtualService {
+		return nil
+	}
+	return lookupHosts(v, VirtualServicesByDestination, hostsOf(r.VirtualService().Spec.GetHosts(), r.Namespace(), v.Mesh()))
 }

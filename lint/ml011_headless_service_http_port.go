@@ -14,7 +14,7 @@ var HeadlessServiceHTTPPort = &Check{
 	Severity: SeverityInfo,
 	Kinds:    []Kind{KindService},
 	Reads:    []Kind{KindWorkload, KindNamespace},
-	Tables:   OutsideMeshTables,
+	Tables:   append([]*Table{ByNamespace(KindService)}, OutsideMeshTables...),
 	Summary:  "A headless Service declares an HTTP port; clients that call a pod by IP get 503 UC.",
 	Doc: `A headless Service (clusterIP: None) declares an HTTP port. Clients of headless services often
 address a pod by its IP (StatefulSet peers, client-side load balancing): the request leaves through
@@ -52,6 +52,7 @@ spec:
 `,
 	Remediation: "Name the port tcp or tcp-<name> (and drop an HTTP appProtocol) so that the sidecars proxy it as TCP, or have clients call the pods by DNS name (web-0.nginx.default) or with the service's Host header.",
 	Run:         runHeadlessServiceHTTPPort,
+	Affects:     affectsHeadlessServiceHTTPPort,
 }
 
 func runHeadlessServiceHTTPPort(pass *Pass) {
@@ -109,4 +110,20 @@ func isHTTPProtocolName(s string) bool {
 		return true
 	}
 	return false
+}
+
+// affectsHeadlessServiceHTTPPort: a workload or Namespace speaks to the
+// Services of its namespace (a Namespace with an injection label to those
+// of every unlabelled namespace too).
+func affectsHeadlessServiceHTTPPort(v View, r *Resource) []*Resource {
+	switch r.Kind {
+	case KindWorkload:
+		return v.Lookup(ByNamespace(KindService), r.Namespace())
+	case KindNamespace:
+		if _, ok := injectionLabel(r.Object.GetLabels()); ok {
+			return v.List(KindService)
+		}
+		return v.Lookup(ByNamespace(KindService), r.Name())
+	}
+	return nil
 }

@@ -78,8 +78,9 @@ spec:
       version: v1
 `,
 	Remediation: "Define the subset in the DestinationRule for the destination host, or route to a subset that it defines.",
-	Tables:      []*Table{DestinationRulesByHost, ByNamespace(KindDestinationRule), NamespacelessDestinationRules},
+	Tables:      []*Table{DestinationRulesByHost, ByNamespace(KindDestinationRule), NamespacelessDestinationRules, VirtualServicesBySubsetHost},
 	Run:         runUndefinedSubset,
+	Affects:     affectsUndefinedSubset,
 }
 
 // VirtualServicesBySubsetHost files VirtualServices by the expanded hosts of
@@ -257,4 +258,14 @@ func hostNamespace(host, def, domainSuffix string) string {
 		}
 	}
 	return def
+}
+
+// affectsUndefinedSubset: the VirtualServices routing to a subset of the
+// DestinationRule's host (a short host given without namespace, of any
+// namespace's service of that name).
+func affectsUndefinedSubset(v View, r *Resource) []*Resource {
+	if r.Kind != KindDestinationRule || r.DestinationRule().Spec.GetHost() == "" {
+		return nil
+	}
+	return LookupHost(v, VirtualServicesBySubsetHost, ExpandHost(r.DestinationRule().Spec.GetHost(), r.Namespace(), v.Mesh().DomainSuffix))
 }

@@ -46,8 +46,9 @@ spec:
         host: shop
 `,
 	Remediation: "Point spec.gateways at an existing Gateway (as name in the VirtualService's namespace, or namespace/name), or create the Gateway.",
-	Tables:      []*Table{ByNamespace(KindGateway), NamespacelessGateways},
+	Tables:      []*Table{ByNamespace(KindGateway), NamespacelessGateways, VirtualServicesByGateway},
 	Run:         runGatewayNotFound,
+	Affects:     affectsBoundVirtualServices,
 }
 
 func runGatewayNotFound(pass *Pass) {

@@ -12,6 +12,7 @@ var HostNotInGateway = &Check{
 	Severity: SeverityError,
 	Kinds:    []Kind{KindVirtualService},
 	Reads:    []Kind{KindGateway},
+	Tables:   []*Table{VirtualServicesByGateway},
 	Summary:  "A VirtualService bound to a Gateway has no host that any of the Gateway's servers accepts.",
 	Doc: `A VirtualService is bound to a Gateway (spec.gateways), but none of its hosts is accepted by any
 server of that Gateway. Istio drops the binding: the gateway has no virtual host for the
@@ -72,6 +73,7 @@ spec:
 `,
 	Remediation: "Add the VirtualService's host to a server of the Gateway (with a namespace part that admits the VirtualService's namespace), or bind the VirtualService to the Gateway that serves its host.",
 	Run:         runHostNotInGateway,
+	Affects:     affectsBoundVirtualServices,
 }
 
 func runHostNotInGateway(pass *Pass) {

@@ -87,6 +87,7 @@ spec:
 	Remediation: "Serve the host from one Gateway, or give the conflicting servers different port numbers, hosts or gateway workloads.",
 	Tables:      []*Table{GatewayServersByPortHost},
 	Run:         runConflictingGatewayServers,
+	Affects:     affectsConflictingGatewayServers,
 }
 
 // GatewayServersByPortHost files Gateways by their servers, so that a
@@ -401,4 +402,19 @@ func serverSettings(s *networkingapi.Server) string {
 		strings.Join(t.GetVerifyCertificateHash(), ","), t.GetMinProtocolVersion().String(),
 		t.GetMaxProtocolVersion().String(), strings.Join(t.GetCipherSuites(), ","),
 	}, "\x00")
+}
+
+// affectsConflictingGatewayServers: the Gateways whose servers may conflict
+// with one of the changed Gateway's (conflicts are symmetric).
+func affectsConflictingGatewayServers(v View, r *Resource) []*Resource {
+	if r.Kind != KindGateway {
+		return nil
+	}
+	var out []*Resource
+	for _, s := range r.Gateway().Spec.GetServers() {
+		for _, h := range s.GetHosts() {
+			out = append(out, conflictCandidates(v, s, ParseServerHost(h, r.Namespace()).Host)...)
+		}
+	}
+	return out
 }

@@ -141,7 +141,8 @@ func NewHandler(mesh lint.Mesh, settings lint.Settings, opts HandlerOptions) (*H
 	if err != nil {
 		return nil, fmt.Errorf("building the check runner: %w", err)
 	}
-	h.tables = indexTables(all.Tables())
+	// The checks' tables serve both their lookups and their Affects.
+	h.tables = all.Tables()
 	e, err := h.newEngine(mesh, settings, nil)
 	if err != nil {
 		return nil, err
@@ -166,16 +167,21 @@ func (h *Handler) newEngine(mesh lint.Mesh, settings lint.Settings, from *lint.I
 	return &engine{runner: rn, index: ix, mesh: mesh}, nil
 }
 
-// indexTables are the checks' tables plus those the handler uses to find
-// the resources a change affects.
-func indexTables(checkTables []*lint.Table) []*lint.Table {
-	out := append([]*lint.Table{}, checkTables...)
-	out = append(out, lint.MTLSTables...)
-	out = append(out, lint.InMeshTables...)
-	return append(out,
-		lint.VirtualServicesByGateway, lint.VirtualServicesByHost,
-		lint.DestinationRulesByHost, lint.ServiceEntriesByHost, lint.ServicesByHost,
-		gatewaysBySelectorLabel)
+// mergeAffected adds the resources of b that a does not hold, leaving out
+// the changed resource's own key, in key order.
+func mergeAffected(a, b []*lint.Resource, changed lint.Key) []*lint.Resource {
+	seen := map[lint.Key]bool{changed: true}
+	for _, r := range a {
+		seen[r.Key()] = true
+	}
+	for _, r := range b {
+		if !seen[r.Key()] {
+			seen[r.Key()] = true
+			a = append(a, r)
+		}
+	}
+	lint.SortResources(a)
+	return a
 }
 
 // Reconfigure applies a new config: new settings take effect at once; new
@@ -354,12 +360,13 @@ func (h *Handler) review(log logr.Logger, req admission.Request, kind lint.Kind)
 	old := e.index.Get(key)
 	view := lint.Overlay(e.index, []*lint.Resource{incoming})
 
-	related := relatedResources(view, incoming)
+	// The resources whose findings the change can alter, as each check
+	// declares (Check.Affects): those the new version speaks to, and those
+	// the stored version did.
+	others := e.runner.Affected(view, incoming)
 	if old != nil {
-		related = mergeRelated(related, relatedResources(e.index, old))
+		others = mergeAffected(others, e.runner.Affected(e.index, old), key)
 	}
-	delete(related, key)
-	others := sortedResources(related)
 	truncated := 0
 	if len(others) > MaxRelated {
 		truncated = len(others) - MaxRelated

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -42,6 +41,12 @@ var (
 	tstPassthrough = &lint.Check{
 		ID: "TST001", Name: "http-on-passthrough", Severity: lint.SeverityError,
 		Kinds: []lint.Kind{lint.KindVirtualService}, Summary: "s", Remediation: "Fix it.",
+		Reads:  []lint.Kind{lint.KindGateway},
+		Tables: []*lint.Table{lint.VirtualServicesByGateway},
+		// A Gateway's change speaks to the VirtualServices bound to it.
+		Affects: func(v lint.View, r *lint.Resource) []*lint.Resource {
+			return v.Lookup(lint.VirtualServicesByGateway, r.Namespace()+"/"+r.Name())
+		},
 		Run: func(p *lint.Pass) {
 			if len(p.Resource.VirtualService().Spec.GetHttp()) == 0 {
 				return
@@ -675,48 +680,6 @@ func counterValue(t testing.TB, c prometheus.Counter) float64 {
 		t.Fatal(err)
 	}
 	return m.GetCounter().GetValue()
-}
-
-func TestSameWorkloadGateways(t *testing.T) {
-	gw := func(name string, sel map[string]string) *lint.Resource {
-		return lint.NewResource(&networkingv1.Gateway{
-			ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name},
-			Spec:       networkingapi.Gateway{Selector: sel},
-		}, "")
-	}
-	ix := lint.NewIndex(lint.DefaultMesh(), true, []*lint.Table{gatewaysBySelectorLabel})
-	all := []*lint.Resource{
-		gw("ingress", map[string]string{"istio": "ingressgateway"}),
-		gw("team-a", map[string]string{"istio": "ingressgateway", "team": "a"}),
-		gw("team-b", map[string]string{"istio": "ingressgateway", "team": "b"}),
-		gw("team-a-canary", map[string]string{"istio": "ingressgateway", "team": "a", "track": "canary"}),
-		gw("egress", map[string]string{"istio": "egressgateway"}),
-		gw("any", nil),
-	}
-	for _, r := range all {
-		ix.Add(r)
-	}
-	for _, tc := range []struct {
-		sel  map[string]string
-		want []string
-	}{
-		{map[string]string{"istio": "ingressgateway", "team": "a"}, []string{"any", "ingress", "team-a", "team-a-canary"}},
-		{map[string]string{"istio": "ingressgateway"}, []string{"any", "ingress", "team-a", "team-a-canary", "team-b"}},
-		{map[string]string{"istio": "egressgateway"}, []string{"any", "egress"}},
-		{map[string]string{"app": "other"}, []string{"any"}},
-		{nil, []string{"any", "egress", "ingress", "team-a", "team-a-canary", "team-b"}},
-	} {
-		var got []string
-		for _, r := range sameWorkloadGateways(ix, tc.sel) {
-			if !slices.Contains(got, r.Name()) {
-				got = append(got, r.Name())
-			}
-		}
-		slices.Sort(got)
-		if diff := cmp.Diff(tc.want, got); diff != "" {
-			t.Errorf("selector %v (-want +got):\n%s", tc.sel, diff)
-		}
-	}
 }
 
 func TestStripUnread(t *testing.T) {
