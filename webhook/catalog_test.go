@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	admissionv1 "k8s.io/api/admission/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/meshlint/meshlint/lint"
 )
@@ -127,6 +129,96 @@ spec:
 				}
 			}
 			t.Errorf("no warning contains %q; warnings: %q", tc.want, resp.Warnings)
+		})
+	}
+}
+
+// deleteRequest is the AdmissionRequest of a DELETE: the object comes as
+// oldObject.
+func deleteRequest(t *testing.T, doc string) admission.Request {
+	req := request(t, admissionv1.Delete, doc)
+	req.OldObject, req.Object = req.Object, runtime.RawExtension{}
+	return req
+}
+
+// TestDeleteWarnsAboutWhatItBreaks: deleting a Gateway that a VirtualService
+// is bound to, or a DestinationRule whose subsets are routed to, is allowed
+// with warnings naming the broken resources; enforce mode denies it only
+// with DenyDeletes.
+func TestDeleteWarnsAboutWhatItBreaks(t *testing.T) {
+	const gateway = `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: public, namespace: shop}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*"]
+`
+	const vs = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web, namespace: shop}
+spec:
+  hosts: [web.example.com]
+  gateways: [public]
+  http:
+  - route:
+    - destination: {host: web, subset: v1}
+`
+	const dr = `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: web, namespace: shop}
+spec:
+  host: web
+  subsets:
+  - {name: v1, labels: {version: v1}}
+`
+	const unrelated = `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: unused, namespace: shop}
+spec:
+  selector: {istio: egressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["other.example.com"]
+`
+	for _, tc := range []struct {
+		name        string
+		cfg         handlerConfig
+		deleted     string
+		wantAllowed bool
+		want        string // a substring of one warning, or of the denial
+	}{
+		{"gateway in warn mode", handlerConfig{mode: ModeWarn}, gateway, true,
+			`deleting this Gateway: ML013 gateway-not-found: VirtualService shop/web spec.gateways[0]: gateway "shop/public"`},
+		{"destination rule in warn mode", handlerConfig{mode: ModeWarn}, dr, true,
+			`deleting this DestinationRule: ML012 undefined-subset: VirtualService shop/web`},
+		{"gateway in enforce mode without deny-deletes", handlerConfig{mode: ModeEnforce}, gateway, true,
+			`deleting this Gateway: ML013 gateway-not-found`},
+		{"gateway in enforce mode with deny-deletes", handlerConfig{mode: ModeEnforce, denyDeletes: true}, gateway, false,
+			`meshlint denied deleting this Gateway: ML013 gateway-not-found: VirtualService shop/web`},
+		{"unreferenced gateway", handlerConfig{mode: ModeEnforce, denyDeletes: true}, unrelated, true, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.cfg.checks = lint.Registry()
+			h := newTestHandler(t, tc.cfg, gateway, vs, dr, unrelated)
+			resp := handle(h, deleteRequest(t, tc.deleted))
+			if resp.Allowed != tc.wantAllowed {
+				t.Fatalf("allowed = %v, want %v (%+v)", resp.Allowed, tc.wantAllowed, resp.Result)
+			}
+			all := append([]string{resp.Result.Message}, resp.Warnings...)
+			if tc.want == "" {
+				if len(resp.Warnings) > 0 {
+					t.Errorf("warnings for a removal that breaks nothing: %q", resp.Warnings)
+				}
+				return
+			}
+			for _, w := range all {
+				if strings.Contains(w, tc.want) {
+					return
+				}
+			}
+			t.Errorf("nothing contains %q: %q", tc.want, all)
 		})
 	}
 }

@@ -82,6 +82,10 @@ type HandlerOptions struct {
 	Metrics *Metrics
 	// Checks are the checks to run (lint.Registry() when nil).
 	Checks []*lint.Check
+	// DenyDeletes, in enforce mode, denies a DELETE whose removal causes
+	// findings at or above EnforceSeverity on other resources. Otherwise a
+	// delete is always allowed, with those findings as warnings.
+	DenyDeletes bool
 }
 
 // Handler is the admission.Handler behind POST /validate. It keeps a
@@ -253,7 +257,7 @@ func (h *Handler) Handle(ctx context.Context, req admission.Request) admission.R
 		return admission.Errored(http.StatusBadRequest, errors.New("the AdmissionReview carries no request"))
 	}
 	kind, ok := admittedKind(req.Kind.Group, req.Kind.Kind)
-	if !ok || (req.Operation != admissionv1.Create && req.Operation != admissionv1.Update) {
+	if !ok || (req.Operation != admissionv1.Create && req.Operation != admissionv1.Update && req.Operation != admissionv1.Delete) {
 		return admission.Allowed("")
 	}
 	var resp admission.Response
@@ -352,6 +356,9 @@ func (h *Handler) review(log logr.Logger, req admission.Request, kind lint.Kind)
 		h.testHook()
 	}
 	e := h.engine.Load()
+	if req.Operation == admissionv1.Delete {
+		return h.reviewDelete(log, req, kind, e)
+	}
 	incoming, err := decode(req, kind, e.mesh)
 	if err != nil {
 		return h.failOpenResult(log, req, "malformed-object", err)
@@ -400,6 +407,75 @@ func (h *Handler) review(log logr.Logger, req admission.Request, kind lint.Kind)
 		r.resp.Warnings = append(r.resp.Warnings, truncate(fmt.Sprintf("%sthis change touches %d more resources that were not checked", warnPrefix, truncated)))
 	}
 	return r
+}
+
+// reviewDelete answers a DELETE with what the removal breaks elsewhere:
+// the findings that appear on the resources the deleted one affects once it
+// is gone (a VirtualService's Gateway, a DestinationRule's subsets).
+func (h *Handler) reviewDelete(log logr.Logger, req admission.Request, kind lint.Kind, e *engine) reviewResult {
+	key := lint.Key{Kind: kind, Namespace: req.Namespace, Name: req.Name}
+	stored := e.index.Get(key)
+	if stored == nil && len(req.OldObject.Raw) > 0 {
+		old := req
+		old.Object = req.OldObject
+		r, err := decode(old, kind, e.mesh)
+		if err != nil {
+			return h.failOpenResult(log, req, "malformed-object", err)
+		}
+		stored, key = r, r.Key()
+	}
+	if stored == nil {
+		return reviewResult{resp: admission.Allowed(""), outcome: "allow"}
+	}
+	others := e.runner.Affected(e.index, stored)
+	truncated := 0
+	if len(others) > MaxRelated {
+		truncated, others = len(others)-MaxRelated, others[:MaxRelated]
+	}
+	if len(others) == 0 {
+		return reviewResult{resp: admission.Allowed(""), outcome: "allow"}
+	}
+	before := findingSet(e.runner.Run(e.index, others))
+	var caused []lint.Finding
+	for _, f := range e.runner.Run(lint.Overlay(e.index, nil, key), others) {
+		if !before[keyOf(f)] {
+			caused = append(caused, f)
+		}
+	}
+	r := h.decideDelete(stored, caused)
+	if truncated > 0 {
+		r.resp.Warnings = append(r.resp.Warnings, truncate(fmt.Sprintf("%sthis removal touches %d more resources that were not checked", warnPrefix, truncated)))
+	}
+	return r
+}
+
+// decideDelete allows a removal with the findings it causes as warnings, or
+// denies it when enforce mode and DenyDeletes say so.
+func (h *Handler) decideDelete(deleted *lint.Resource, caused []lint.Finding) reviewResult {
+	var deny, warn []string
+	var tally []tallied
+	for _, f := range caused {
+		full := "deleting this " + string(deleted.Kind) + ": " + formatFinding(f, true)
+		if h.opts.Mode == ModeEnforce && h.opts.DenyDeletes && f.Check.ID != lint.InternalError.ID && f.Severity >= h.opts.EnforceSeverity {
+			deny = append(deny, formatFinding(f, true))
+			tally = append(tally, tallied{f, "deny"})
+			continue
+		}
+		warn = append(warn, truncate(full))
+		tally = append(tally, tallied{f, "warn"})
+	}
+	if len(warn) > MaxWarnings {
+		n := len(warn) - (MaxWarnings - 1)
+		warn = append(warn[:MaxWarnings-1], fmt.Sprintf("%s%d more findings not shown; run meshlint --cluster for all of them", warnPrefix, n))
+	}
+	switch {
+	case len(deny) > 0:
+		msg := fmt.Sprintf("meshlint denied deleting this %s: %s", deleted.Kind, strings.Join(deny, "; "))
+		return reviewResult{resp: admission.Denied(msg).WithWarnings(warn...), outcome: "deny", tally: tally}
+	case len(warn) > 0:
+		return reviewResult{resp: admission.Allowed("").WithWarnings(warn...), outcome: "warn", tally: tally}
+	}
+	return reviewResult{resp: admission.Allowed(""), outcome: "allow"}
 }
 
 type findingKey struct {

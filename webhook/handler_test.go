@@ -100,12 +100,13 @@ var (
 )
 
 type handlerConfig struct {
-	mode     Mode
-	severity lint.Severity
-	timeout  time.Duration
-	checks   []*lint.Check
-	settings lint.Settings
-	notReady bool
+	mode        Mode
+	severity    lint.Severity
+	timeout     time.Duration
+	checks      []*lint.Check
+	settings    lint.Settings
+	notReady    bool
+	denyDeletes bool
 }
 
 func newTestHandler(t testing.TB, c handlerConfig, cluster ...string) *Handler {
@@ -115,6 +116,7 @@ func newTestHandler(t testing.TB, c handlerConfig, cluster ...string) *Handler {
 	}
 	h, err := NewHandler(lint.DefaultMesh(), c.settings, HandlerOptions{
 		Mode: c.mode, EnforceSeverity: c.severity, Timeout: c.timeout, Checks: c.checks, Metrics: NewMetrics(nil),
+		DenyDeletes: c.denyDeletes,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -268,7 +270,7 @@ func TestHandlerKindsAndModes(t *testing.T) {
 				op: admissionv1.Update, wantAllowed: false,
 				wantDenial: fmt.Sprintf(`meshlint denied this %s: TST002 bad-name: metadata.name: name "bad-one" starts with bad-`, kind),
 			},
-			{name: "delete/ignored", cfg: handlerConfig{mode: ModeEnforce, severity: lint.SeverityWarning}, object: "bad-one", op: admissionv1.Delete, wantAllowed: true},
+			{name: "delete/allowed", cfg: handlerConfig{mode: ModeEnforce, severity: lint.SeverityWarning}, object: "bad-one", op: admissionv1.Delete, wantAllowed: true},
 		} {
 			t.Run(string(kind)+"/"+tc.name, func(t *testing.T) {
 				h := newTestHandler(t, tc.cfg, kindDoc(kind, "bad-one"))

@@ -37,6 +37,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&opts.ConfigFile, "config", opts.ConfigFile, "meshlint config file, reloaded when it changes")
 	fs.StringVar(&mode, "mode", string(opts.Mode), "warn: always allow, findings as warnings; enforce: deny at or above --enforce-severity")
 	fs.StringVar(&enforce, "enforce-severity", opts.EnforceSeverity.String(), "lowest severity that denies in enforce mode: error, warning or info")
+	fs.BoolVar(&opts.DenyDeletes, "deny-deletes", opts.DenyDeletes, "in enforce mode, deny deleting a resource when the removal causes findings at or above --enforce-severity on others (otherwise deletes are allowed with warnings)")
 	fs.StringVar(&opts.MetricsBindAddress, "metrics-bind-address", opts.MetricsBindAddress, "address of the Prometheus /metrics endpoint (0 disables it)")
 	fs.StringVar(&opts.HealthProbeBindAddress, "health-probe-bind-address", opts.HealthProbeBindAddress, "address of /healthz and /readyz (0 disables them)")
 	fs.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig file (in-cluster config when absent)")

@@ -46,6 +46,8 @@ type Options struct {
 	ConfigFile      string
 	Mode            Mode
 	EnforceSeverity lint.Severity
+	// DenyDeletes: see HandlerOptions.DenyDeletes.
+	DenyDeletes bool
 	// MetricsBindAddress and HealthProbeBindAddress take "0" to disable.
 	MetricsBindAddress     string
 	HealthProbeBindAddress string
@@ -75,7 +77,7 @@ func Run(ctx context.Context, restCfg *rest.Config, opts Options, log logr.Logge
 	}
 	m := NewMetrics(nil)
 	h, err := NewHandler(cfg.Mesh, cfg.Settings(), HandlerOptions{
-		Mode: opts.Mode, EnforceSeverity: opts.EnforceSeverity, Timeout: opts.Timeout, Metrics: m,
+		Mode: opts.Mode, EnforceSeverity: opts.EnforceSeverity, DenyDeletes: opts.DenyDeletes, Timeout: opts.Timeout, Metrics: m,
 	})
 	if err != nil {
 		return err
