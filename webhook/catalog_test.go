@@ -1,6 +1,8 @@
 package webhook
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -220,5 +222,48 @@ spec:
 			}
 			t.Errorf("nothing contains %q: %q", tc.want, all)
 		})
+	}
+}
+
+// TestAbsenceConfirmedLive: a Gateway created a moment before its
+// VirtualService may not be in the informer cache yet. ML013 asks the API
+// server (here a LiveGetter that has it) before calling it missing, and
+// still reports a Gateway the API server does not have either.
+func TestAbsenceConfirmedLive(t *testing.T) {
+	const vs = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web, namespace: shop}
+spec:
+  hosts: [web.example.com]
+  gateways: [public, missing]
+  http:
+  - route:
+    - destination: {host: web}
+`
+	fresh := decodeAll(t, `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: public, namespace: shop}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*"]
+`)[0]
+	var asked []lint.Key
+	h := newTestHandler(t, handlerConfig{mode: ModeWarn, checks: []*lint.Check{lint.GatewayNotFound}})
+	h.opts.Live = func(_ context.Context, k lint.Key) (*lint.Resource, bool, error) {
+		asked = append(asked, k)
+		if k == fresh.Key() {
+			return fresh, true, nil
+		}
+		return nil, false, nil
+	}
+	resp := handle(h, request(t, admissionv1.Create, vs))
+	want := []string{`ML013 gateway-not-found: spec.gateways[1]: gateway "shop/missing" does not exist; no gateway applies these routes and…`}
+	if !slices.Equal(resp.Warnings, want) {
+		t.Errorf("warnings = %q, want %q", resp.Warnings, want)
+	}
+	if len(asked) == 0 {
+		t.Error("the API server was never asked")
 	}
 }

@@ -82,6 +82,9 @@ type HandlerOptions struct {
 	Metrics *Metrics
 	// Checks are the checks to run (lint.Registry() when nil).
 	Checks []*lint.Check
+	// Live, when set, confirms with the API server what the cache says is
+	// absent before a check reports it missing (see liveView).
+	Live LiveGetter
 	// DenyDeletes, in enforce mode, denies a DELETE whose removal causes
 	// findings at or above EnforceSeverity on other resources. Otherwise a
 	// delete is always allowed, with those findings as warnings.
@@ -365,7 +368,9 @@ func (h *Handler) review(log logr.Logger, req admission.Request, kind lint.Kind)
 	}
 	key := incoming.Key()
 	old := e.index.Get(key)
-	view := lint.Overlay(e.index, []*lint.Resource{incoming})
+	liveCtx, cancel := context.WithTimeout(context.Background(), LiveTimeout)
+	defer cancel()
+	view := newLiveView(liveCtx, lint.Overlay(e.index, []*lint.Resource{incoming}), h.opts.Live)
 
 	// The resources whose findings the change can alter, as each check
 	// declares (Check.Affects): those the new version speaks to, and those

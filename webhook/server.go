@@ -100,6 +100,8 @@ func Run(ctx context.Context, restCfg *rest.Config, opts Options, log logr.Logge
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)
 	}
+	// Absence is confirmed past the informer cache, which may be behind.
+	h.opts.Live = APIReaderGetter(mgr.GetAPIReader())
 
 	// The informers live in a cache of their own, not in the manager's: the
 	// manager waits for its own cache to sync before it looks at its context
