@@ -37,6 +37,8 @@ $(K8S_BIN)/etcd: test/k8s/go.mod test/k8s/go.sum test/k8s/etcd/main.go
 
 vet:
 	$(GO) vet ./...
+	@echo "staticcheck (pinned in go.mod's tool directive)"
+	$(GO) tool staticcheck ./...
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 

@@ -24,10 +24,6 @@ import (
 	"github.com/meshlint/meshlint/lint"
 )
 
-// perNamespace is the shape of the generated cluster: each namespace holds
-// 20 resources, about what a microservice team's namespace does.
-const perNamespace = 20
-
 func meta(ns, name string, i int) metav1.ObjectMeta {
 	return metav1.ObjectMeta{
 		Namespace: ns, Name: name,
