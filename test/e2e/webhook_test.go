@@ -249,7 +249,7 @@ spec:
         filterChain:
           filter:
             name: envoy.filters.network.http_connection_manager
-            subFilter: {name: envoy.filters.http.router}
+            subFilter: {name: envoy.filters.http.ext_authz}
     patch:
       operation: INSERT_BEFORE
       value:
