@@ -45,7 +45,14 @@ this entry's endpoints. (IST0134.)
 
 Choices where the catalog is silent:
   - Hosts with wildcards get no auto-allocated address either, so they are
-    reported like the others even when auto-allocation is on.`,
+    reported like the others even when auto-allocation is on.
+  - A port without a protocol is sniffed: HTTP on it is still routed by Host,
+    so the message says that only the connections that are not HTTP go to the
+    entry.
+  - Unlike istioctl analyze (IST0134), resolution NONE (also the default when
+    resolution is not written) is quiet, as the catalog says: such a listener
+    forwards each connection to its original destination, so nothing is sent
+    to the wrong endpoints.`,
 	Example: `apiVersion: networking.istio.io/v1
 kind: ServiceEntry
 metadata:
@@ -86,12 +93,15 @@ func runServiceEntryAddressesRequired(pass *Pass) {
 		if (proto != "" && !strings.EqualFold(proto, "TCP")) || pathUndecoded(r, at+".protocol") || pathUndecodedExactly(r, at) {
 			continue
 		}
-		what := "TCP"
+		n := p.GetNumber()
 		if proto == "" {
-			what = "no protocol, so TCP"
+			// No protocol: the sidecar sniffs, and HTTP is still routed by Host.
+			pass.Report(at, "port %d has no protocol and its ServiceEntry no addresses, so the sidecar sniffs 0.0.0.0:%d and sends every connection to port %d that is not HTTP to %s",
+				n, n, n, hosts)
+			continue
 		}
-		pass.Report(at, "port %d (%s) of a ServiceEntry without addresses makes the sidecar listen on 0.0.0.0:%d, so every TCP connection to port %d goes to %s",
-			p.GetNumber(), what, p.GetNumber(), p.GetNumber(), hosts)
+		pass.Report(at, "port %d (TCP) of a ServiceEntry without addresses makes the sidecar listen on 0.0.0.0:%d, so every TCP connection to port %d goes to %s",
+			n, n, n, hosts)
 	}
 }
 
