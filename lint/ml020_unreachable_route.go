@@ -90,8 +90,8 @@ spec:
 
 func runUnreachableRoute(pass *Pass) {
 	vs := pass.Resource.VirtualService()
-	rt := newRouteTable(pass.Resource)
-	if rt == nil {
+	rt, ok := newRouteTable(pass.Resource)
+	if !ok {
 		return
 	}
 	for j, route := range vs.Spec.GetHttp() {
@@ -128,33 +128,41 @@ func runUnreachableRoute(pass *Pass) {
 // routeTable holds what the route-order checks (ML020, ML021) compare: each
 // http route's match clauses, with the VirtualService's gateways.
 type routeTable struct {
-	routes [][]*networkingapi.HTTPMatchRequest
+	r      *Resource
+	routes []*networkingapi.HTTPRoute
 	// opaque marks routes whose match did not decode: they neither cover
 	// nor are reported.
 	opaque map[int]bool
-	vsNS   string
-	vsGws  []string
 }
 
-// newRouteTable returns the table of a VirtualService, or nil when its http
-// list or gateways did not decode.
-func newRouteTable(r *Resource) *routeTable {
-	if pathUndecodedExactly(r, "spec.http") || pathUndecoded(r, "spec.gateways") {
-		return nil
-	}
+// newRouteTable returns the table of a VirtualService, or false when there is
+// nothing to compare (fewer than two http routes) or its http list or
+// gateways did not decode.
+func newRouteTable(r *Resource) (routeTable, bool) {
 	vs := r.VirtualService()
-	rt := &routeTable{opaque: map[int]bool{}, vsNS: r.Namespace(), vsGws: VirtualServiceGateways(r)}
-	for i, route := range vs.Spec.GetHttp() {
-		rt.routes = append(rt.routes, route.GetMatch())
-		p := fmt.Sprintf("spec.http[%d]", i)
+	routes := vs.Spec.GetHttp()
+	if len(routes) < 2 {
+		return routeTable{}, false
+	}
+	if len(r.Problems) > 0 && (pathUndecodedExactly(r, "spec.http") || pathUndecoded(r, "spec.gateways")) {
+		return routeTable{}, false
+	}
+	rt := routeTable{r: r, routes: routes}
+	for i := range routes {
 		// Any problem in the route makes it opaque: a misspelt "matches" would
 		// otherwise read as a catch-all.
-		if pathUndecoded(r, p) {
+		if len(r.Problems) > 0 && pathUndecoded(r, fmt.Sprintf("spec.http[%d]", i)) {
+			if rt.opaque == nil {
+				rt.opaque = map[int]bool{}
+			}
 			rt.opaque[i] = true
 		}
 	}
-	return rt
+	return rt, true
 }
+
+// emptyMatch stands for a route without a match: it matches every request.
+var emptyMatch = &networkingapi.HTTPMatchRequest{}
 
 // coverer is a clause of an earlier route that covers a later clause; match
 // is nil for a route without a match (a catch-all).
@@ -170,10 +178,11 @@ func (rt *routeTable) clauseCoveredBy(j int, m *networkingapi.HTTPMatchRequest) 
 		if rt.opaque[i] {
 			continue
 		}
-		if len(rt.routes[i]) == 0 {
+		earlier := rt.routes[i].GetMatch()
+		if len(earlier) == 0 {
 			return coverer{route: i}, true
 		}
-		for _, a := range rt.routes[i] {
+		for _, a := range earlier {
 			if rt.covers(a, m) {
 				return coverer{route: i, match: a}, true
 			}
@@ -185,16 +194,18 @@ func (rt *routeTable) clauseCoveredBy(j int, m *networkingapi.HTTPMatchRequest) 
 // routeCoveredBy returns, when every clause of route j is covered by an
 // earlier route, the earlier clauses that cover them; else nil.
 func (rt *routeTable) routeCoveredBy(j int) []coverer {
-	clauses := rt.routes[j]
+	clauses := rt.routes[j].GetMatch()
 	if len(clauses) == 0 {
 		clauses = []*networkingapi.HTTPMatchRequest{nil}
 	}
-	var out []coverer
 	for _, m := range clauses {
-		c, ok := rt.clauseCoveredBy(j, m)
-		if !ok {
-			return nil
+		if _, ok := rt.clauseCoveredBy(j, m); !ok {
+			return nil // the common case: no allocation
 		}
+	}
+	out := make([]coverer, 0, len(clauses))
+	for _, m := range clauses {
+		c, _ := rt.clauseCoveredBy(j, m)
 		out = append(out, c)
 	}
 	return out
@@ -207,7 +218,7 @@ func (rt *routeTable) covers(a, b *networkingapi.HTTPMatchRequest) bool {
 		return true
 	}
 	if b == nil {
-		b = &networkingapi.HTTPMatchRequest{}
+		b = emptyMatch
 	}
 	if !uriCovers(a.GetUri(), a.GetIgnoreUriCase(), b.GetUri(), b.GetIgnoreUriCase()) ||
 		!anyCovers(a.GetScheme(), b.GetScheme()) ||
@@ -229,11 +240,13 @@ func (rt *routeTable) covers(a, b *networkingapi.HTTPMatchRequest) bool {
 	if !keyedCovers(a.GetHeaders(), b.GetHeaders(), true) || !keyedCovers(a.GetQueryParams(), b.GetQueryParams(), false) {
 		return false
 	}
-	bWithout := lowerKeys(b.GetWithoutHeaders())
-	for k, av := range a.GetWithoutHeaders() {
-		bv, ok := bWithout[strings.ToLower(k)]
-		if !ok || !valueCovers(bv, av) {
-			return false
+	if aw := a.GetWithoutHeaders(); len(aw) > 0 {
+		bWithout := lowerKeys(b.GetWithoutHeaders())
+		for k, av := range aw {
+			bv, ok := bWithout[strings.ToLower(k)]
+			if !ok || !valueCovers(bv, av) {
+				return false
+			}
 		}
 	}
 	return rt.gatewaysCover(a.GetGateways(), b.GetGateways())
@@ -247,14 +260,12 @@ func (rt *routeTable) gatewaysCover(a, b []string) bool {
 		return true
 	}
 	if len(b) == 0 {
-		b = rt.vsGws
+		b = VirtualServiceGateways(rt.r)
 	}
-	as := map[string]bool{}
-	for _, g := range a {
-		as[GatewayRef(g, rt.vsNS)] = true
-	}
+	ns := rt.r.Namespace()
 	for _, g := range b {
-		if !as[GatewayRef(g, rt.vsNS)] {
+		ref := GatewayRef(g, ns)
+		if !slices.ContainsFunc(a, func(ag string) bool { return GatewayRef(ag, ns) == ref }) {
 			return false
 		}
 	}

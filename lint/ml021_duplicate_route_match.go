@@ -66,8 +66,8 @@ spec:
 
 func runDuplicateRouteMatch(pass *Pass) {
 	vs := pass.Resource.VirtualService()
-	rt := newRouteTable(pass.Resource)
-	if rt == nil {
+	rt, ok := newRouteTable(pass.Resource)
+	if !ok {
 		return
 	}
 	for j, route := range vs.Spec.GetHttp() {

@@ -86,14 +86,16 @@ func runServiceEntryAddressesRequired(pass *Pass) {
 	if len(se.Status.GetAddresses()) > 0 || autoAllocates(pass.Mesh, r, se.Spec.GetHosts()) {
 		return
 	}
-	hosts := strings.Join(se.Spec.GetHosts(), ", ")
 	for i, p := range se.Spec.GetPorts() {
-		at := fmt.Sprintf("spec.ports[%d]", i)
 		proto := strings.TrimSpace(p.GetProtocol())
-		if (proto != "" && !strings.EqualFold(proto, "TCP")) || pathUndecoded(r, at+".protocol") || pathUndecodedExactly(r, at) {
+		if proto != "" && !strings.EqualFold(proto, "TCP") {
 			continue
 		}
-		n := p.GetNumber()
+		at := fmt.Sprintf("spec.ports[%d]", i)
+		if pathUndecoded(r, at+".protocol") || pathUndecodedExactly(r, at) {
+			continue
+		}
+		n, hosts := p.GetNumber(), strings.Join(se.Spec.GetHosts(), ", ")
 		if proto == "" {
 			// No protocol: the sidecar sniffs, and HTTP is still routed by Host.
 			pass.Report(at, "port %d has no protocol and its ServiceEntry no addresses, so the sidecar sniffs 0.0.0.0:%d and sends every connection to port %d that is not HTTP to %s",

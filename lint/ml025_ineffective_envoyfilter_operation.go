@@ -71,13 +71,13 @@ spec:
 func runIneffectiveEnvoyFilterOperation(pass *Pass) {
 	ef := pass.Resource.EnvoyFilter()
 	for i, cp := range ef.Spec.GetConfigPatches() {
+		reason := ineffectiveOperation(cp)
+		if reason == "" {
+			continue
+		}
 		at := fmt.Sprintf("spec.configPatches[%d]", i)
 		if pathUndecoded(pass.Resource, at+".applyTo") || pathUndecoded(pass.Resource, at+".patch.operation") ||
 			pathUndecoded(pass.Resource, at+".match") || pathUndecodedExactly(pass.Resource, at+".patch") {
-			continue
-		}
-		reason := ineffectiveOperation(cp)
-		if reason == "" {
 			continue
 		}
 		pass.Report(at+".patch.operation", "%s on %s %s, so patch %d silently does nothing",

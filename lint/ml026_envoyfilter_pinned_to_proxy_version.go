@@ -64,9 +64,12 @@ func runEnvoyFilterPinnedToProxyVersion(pass *Pass) {
 	ef := pass.Resource.EnvoyFilter()
 	current := pass.Mesh.IstioVersion
 	for i, cp := range ef.Spec.GetConfigPatches() {
-		at := fmt.Sprintf("spec.configPatches[%d].match.proxy", i)
 		pin := cp.GetMatch().GetProxy().GetProxyVersion()
-		if strings.TrimSpace(pin) == "" || pathUndecoded(pass.Resource, at) {
+		if strings.TrimSpace(pin) == "" {
+			continue
+		}
+		at := fmt.Sprintf("spec.configPatches[%d].match.proxy", i)
+		if pathUndecoded(pass.Resource, at) {
 			continue
 		}
 		re, err := regexp.Compile(pin)
