@@ -31,6 +31,9 @@ auto-allocation gives the entry an address:
     meshlint config file), where istiod allocates by default, and the entry does
     not opt out with that label set to "false";
   - the status already lists allocated addresses (seen in the cluster).
+On Istio 1.25 and later set mesh.istioVersion: the webhook sees a new
+ServiceEntry before istiod has written the addresses it allocates to its
+status, and files carry no status at all.
 
 Quiet when the ServiceEntry has addresses, when resolution is NONE, for ports
 with any protocol other than TCP (HTTP, HTTPS, TLS, GRPC, MONGO, ...: they are
