@@ -240,13 +240,10 @@ func (rt *routeTable) covers(a, b *networkingapi.HTTPMatchRequest) bool {
 	if !keyedCovers(a.GetHeaders(), b.GetHeaders(), true) || !keyedCovers(a.GetQueryParams(), b.GetQueryParams(), false) {
 		return false
 	}
-	if aw := a.GetWithoutHeaders(); len(aw) > 0 {
-		bWithout := lowerKeys(b.GetWithoutHeaders())
-		for k, av := range aw {
-			bv, ok := bWithout[strings.ToLower(k)]
-			if !ok || !valueCovers(bv, av) {
-				return false
-			}
+	for k, av := range a.GetWithoutHeaders() {
+		bv, ok := lookupKey(b.GetWithoutHeaders(), k, true)
+		if !ok || !valueCovers(bv, av) {
+			return false
 		}
 	}
 	return rt.gatewaysCover(a.GetGateways(), b.GetGateways())
@@ -373,17 +370,8 @@ func uriCovers(a *networkingapi.StringMatch, aFold bool, b *networkingapi.String
 // keyedCovers compares headers (keys case-insensitive) or query parameters:
 // every key a constrains must be constrained by b at least as narrowly.
 func keyedCovers(a, b map[string]*networkingapi.StringMatch, foldKeys bool) bool {
-	if len(a) == 0 {
-		return true
-	}
-	if foldKeys {
-		b = lowerKeys(b)
-	}
 	for k, av := range a {
-		if foldKeys {
-			k = strings.ToLower(k)
-		}
-		bv, ok := b[k]
+		bv, ok := lookupKey(b, k, foldKeys)
 		if !ok || !valueCovers(av, bv) {
 			return false
 		}
@@ -391,12 +379,20 @@ func keyedCovers(a, b map[string]*networkingapi.StringMatch, foldKeys bool) bool
 	return true
 }
 
-func lowerKeys(m map[string]*networkingapi.StringMatch) map[string]*networkingapi.StringMatch {
-	out := make(map[string]*networkingapi.StringMatch, len(m))
-	for k, v := range m {
-		out[strings.ToLower(k)] = v
+// lookupKey finds key in m, ignoring case when fold is set, without
+// allocating: these maps hold a handful of headers.
+func lookupKey(m map[string]*networkingapi.StringMatch, key string, fold bool) (*networkingapi.StringMatch, bool) {
+	if v, ok := m[key]; ok {
+		return v, true
 	}
-	return out
+	if fold {
+		for k, v := range m {
+			if strings.EqualFold(k, key) {
+				return v, true
+			}
+		}
+	}
+	return nil, false
 }
 
 // describeMatch names what a match clause matches, for messages.
