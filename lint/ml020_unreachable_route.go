@@ -43,6 +43,10 @@ field by field:
     in A's.
 name and statPrefix do not change what a clause matches and are ignored.
 
+An earlier route that delegates (delegate: another VirtualService) covers
+nothing: Istio merges its match with each of the delegate's routes, and
+requests none of them matches fall through to the routes after it.
+
 Quiet when any clause of route j matches a request no earlier route takes,
 and whenever the comparison is unsure: different regexes, a header that B
 does not constrain, exclusions that are not provably implied. Routes whose
@@ -175,7 +179,9 @@ type coverer struct {
 // m (nil for a catch-all route j), if any.
 func (rt *routeTable) clauseCoveredBy(j int, m *networkingapi.HTTPMatchRequest) (coverer, bool) {
 	for i := 0; i < j; i++ {
-		if rt.opaque[i] {
+		if rt.opaque[i] || rt.routes[i].GetDelegate() != nil {
+			// A delegating route takes only what its delegate's routes match:
+			// the rest falls through to the routes after it.
 			continue
 		}
 		earlier := rt.routes[i].GetMatch()
