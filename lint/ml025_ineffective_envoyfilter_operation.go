@@ -15,7 +15,7 @@ var IneffectiveEnvoyFilterOperation = &Check{
 	Name:     "ineffective-envoyfilter-operation",
 	Severity: SeverityError,
 	Kinds:    []Kind{KindEnvoyFilter},
-	Summary:  "An EnvoyFilter patch uses an operation that Istio ignores for its applyTo, so the patch does nothing.",
+	Summary:  "An EnvoyFilter patch uses an operation that Istio ignores for its applyTo, or inserts after the HTTP router, which Envoy rejects.",
 	Doc: `Fires on spec.configPatches[i].patch.operation when istiod's patching code
 skips that operation for the patch's applyTo:
   - ROUTE_CONFIGURATION: anything but MERGE (ADD, REMOVE, REPLACE, INSERT_*);
@@ -31,6 +31,10 @@ skips that operation for the patch's applyTo:
     or REMOVE and no match.listener.filterChain.filter.name; LISTENER_FILTER
     with REPLACE or REMOVE and no match.listener.listenerFilter: the operation
     needs a named filter to act on and is skipped without one.
+  - HTTP_FILTER INSERT_AFTER the router (envoy.filters.http.router,
+    envoy.router): istiod applies it, but Envoy rejects an http filter chain
+    whose last filter is not terminal, so the whole listener update is refused
+    (worse than a skipped patch).
 
 Quiet for every other combination, for MERGE_AND_REPLACE_LIST (new, and
 handled like MERGE where MERGE applies), and for a patch whose applyTo,
@@ -72,7 +76,8 @@ func runIneffectiveEnvoyFilterOperation(pass *Pass) {
 	ef := pass.Resource.EnvoyFilter()
 	for i, cp := range ef.Spec.GetConfigPatches() {
 		reason := ineffectiveOperation(cp)
-		if reason == "" {
+		router := afterRouter(cp)
+		if reason == "" && router == "" {
 			continue
 		}
 		at := fmt.Sprintf("spec.configPatches[%d]", i)
@@ -80,9 +85,27 @@ func runIneffectiveEnvoyFilterOperation(pass *Pass) {
 			pathUndecoded(pass.Resource, at+".match") || pathUndecodedExactly(pass.Resource, at+".patch") {
 			continue
 		}
+		if router != "" {
+			pass.Report(at+".patch.operation", "INSERT_AFTER %q puts patch %d's filter after the terminal router; Envoy rejects that http filter chain, so the listeners it matches stop receiving updates",
+				router, i)
+			continue
+		}
 		pass.Report(at+".patch.operation", "%s on %s %s, so patch %d silently does nothing",
 			cp.GetPatch().GetOperation(), cp.GetApplyTo(), reason, i)
 	}
+}
+
+// afterRouter returns the router's name when an HTTP_FILTER patch inserts
+// after the HTTP router, else "".
+func afterRouter(cp *networkingapi.EnvoyFilter_EnvoyConfigObjectPatch) string {
+	if cp.GetApplyTo() != networkingapi.EnvoyFilter_HTTP_FILTER || cp.GetPatch().GetOperation() != networkingapi.EnvoyFilter_Patch_INSERT_AFTER {
+		return ""
+	}
+	sub := strings.TrimSpace(cp.GetMatch().GetListener().GetFilterChain().GetFilter().GetSubFilter().GetName())
+	if httpRouterFilters[sub] {
+		return sub
+	}
+	return ""
 }
 
 // ineffectiveOperation returns why istiod skips a patch's operation for its
@@ -135,6 +158,7 @@ func ineffectiveOperation(cp *networkingapi.EnvoyFilter_EnvoyConfigObjectPatch) 
 		if (replace || remove || merge) && strings.TrimSpace(lis.GetFilterChain().GetFilter().GetSubFilter().GetName()) == "" {
 			return "names no http filter (match.listener.filterChain.filter.subFilter.name) and is skipped"
 		}
+
 	case networkingapi.EnvoyFilter_NETWORK_FILTER:
 		if (replace || remove) && strings.TrimSpace(lis.GetFilterChain().GetFilter().GetName()) == "" {
 			return "names no network filter (match.listener.filterChain.filter.name) and is skipped"
