@@ -113,9 +113,11 @@ func runUnreachableRoute(pass *Pass) {
 		label := retryRouteLabel(route, j)
 		var names []string
 		for _, c := range coverers {
-			names = append(names, retryRouteLabel(vs.Spec.GetHttp()[c.route], c.route))
+			if n := retryRouteLabel(vs.Spec.GetHttp()[c.route], c.route); !slices.Contains(names, n) {
+				names = append(names, n)
+			}
 		}
-		if names = slices.Compact(names); len(names) == 1 {
+		if len(names) == 1 {
 			how := describeMatch(coverers[0].match)
 			if len(coverers) > 1 {
 				how = "its matches cover all of this route's"
