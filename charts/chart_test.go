@@ -843,7 +843,7 @@ func TestVariants(t *testing.T) {
 			opts: Options{Values: map[string]any{
 				"meshConfig": map[string]any{"namespace": "istio-root"},
 				"config": map[string]any{
-					"mesh":     map[string]any{"mtls": "STRICT"},
+					"mesh":     map[string]any{"mtls": "STRICT", "istioVersion": "1.26.2"},
 					"tlsPorts": []any{443, 8443},
 					"checks":   map[string]any{"ML011": false, "ML004": map[string]any{"severity": "info"}},
 					"ignore":   []any{map[string]any{"checks": []any{"ML008"}, "namespaces": []any{"legacy-*"}}},
@@ -857,6 +857,9 @@ func TestVariants(t *testing.T) {
 				}
 				if !cfg.Checks["ML011"].Disabled {
 					t.Errorf("ML011 not disabled: %+v", cfg.Checks)
+				}
+				if cfg.Mesh.IstioVersion != "1.26.2" {
+					t.Errorf("istioVersion = %q, want 1.26.2 from config.mesh.istioVersion", cfg.Mesh.IstioVersion)
 				}
 				if got := cfg.Mesh.MeshConfigMap(); got != "istio" {
 					t.Errorf("mesh config map = %q, want istio by default", got)
@@ -973,6 +976,7 @@ func TestInvalidValues(t *testing.T) {
 		{"unknown failure policy", map[string]any{"webhook": map[string]any{"failurePolicy": "Open"}}, "failurePolicy"},
 		{"misspelled value", map[string]any{"certManager": map[string]any{"enable": true}}, "enable"},
 		{"unknown config key", map[string]any{"config": map[string]any{"failon": "error"}}, "failon"},
+		{"bad istioVersion", map[string]any{"config": map[string]any{"mesh": map[string]any{"istioVersion": "v1.24"}}}, "istioVersion"},
 		{"existing secret without CA", map[string]any{"certs": map[string]any{"existingSecret": "my-tls"}}, "certs.caBundle"},
 		{"bad certificate validity", map[string]any{"certs": map[string]any{"selfManaged": map[string]any{"validity": "1y"}}}, "validity"},
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -201,11 +202,23 @@ func (p *parser) mesh(n *yaml.Node, m *lint.Mesh) {
 				m.ConnectTimeout = d
 			}
 			p.at["mesh.connectTimeout"] = lint.Position{File: p.file, Line: k.Line, Column: k.Column}
+		case "istioVersion":
+			if s, ok := p.str(v, "mesh.istioVersion"); ok {
+				if !istioVersionPattern.MatchString(s) {
+					p.fail(v, "mesh.istioVersion: %q is not an Istio version such as 1.24 or 1.24.2", s)
+					return
+				}
+				m.IstioVersion = s
+			}
 		default:
-			p.fail(k, "unknown key %q in mesh (want mtls, enableAutoMtls, rootNamespace, configMap, domainSuffix or connectTimeout)", k.Value)
+			p.fail(k, "unknown key %q in mesh (want mtls, enableAutoMtls, rootNamespace, configMap, domainSuffix, connectTimeout or istioVersion)", k.Value)
 		}
 	})
 }
+
+// istioVersionPattern is the form of an Istio release: 1.24, 1.24.2,
+// 1.24.2-distroless.
+var istioVersionPattern = regexp.MustCompile(`^\d+\.\d+(\.\d+)?([-+][0-9A-Za-z.-]+)?$`)
 
 func (p *parser) tlsPorts(n *yaml.Node, m *lint.Mesh) {
 	if n.Kind != yaml.SequenceNode {

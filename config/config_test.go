@@ -105,6 +105,8 @@ func TestParseErrors(t *testing.T) {
 		{"bad bool", "mesh:\n  enableAutoMtls: maybe\n", 2, `not a boolean`},
 		{"bad duration", "mesh:\n  connectTimeout: ten\n", 2, `not a duration`},
 		{"bad configMap", "mesh:\n  configMap: Istio_1\n", 2, `mesh.configMap: "Istio_1" is not a ConfigMap name`},
+		{"bad istioVersion", "mesh:\n  istioVersion: v1.24\n", 2, `mesh.istioVersion: "v1.24" is not an Istio version`},
+		{"istioVersion not a string", "mesh:\n  istioVersion: [1.24]\n", 2, `mesh.istioVersion`},
 		{"bad port", "tlsPorts: [443, 70000]\n", 1, `"70000" is not a port number`},
 		{"unknown check", "checks:\n  ML999: off\n", 2, `unknown check "ML999"`},
 		{"unknown check option", "checks:\n  retry-without-reset: {flagDefault: true}\n", 2, `unknown key "flagDefault" in checks.retry-without-reset`},
@@ -134,6 +136,20 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("got %q (line %d), want line %d containing %q", err, ce.Line, tc.line, tc.want)
 			}
 		})
+	}
+}
+
+// TestIstioVersion: mesh.istioVersion carries the mesh's Istio version to
+// the checks that depend on it (ML023's auto-allocation default, ML026).
+func TestIstioVersion(t *testing.T) {
+	for _, v := range []string{"1.24", "1.24.2", "1.25.0-distroless", "1.26.1+build.3"} {
+		c, err := config.Parse("x.yaml", []byte("mesh:\n  istioVersion: "+v+"\n"), lint.Registry())
+		if err != nil {
+			t.Fatalf("istioVersion %s: %v", v, err)
+		}
+		if c.Mesh.IstioVersion != v {
+			t.Errorf("istioVersion %s: Mesh.IstioVersion = %q", v, c.Mesh.IstioVersion)
+		}
 	}
 }
 

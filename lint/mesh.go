@@ -60,6 +60,12 @@ type Mesh struct {
 	ConnectTimeout time.Duration
 	// TLSPorts are the port numbers that carry TLS (443 is always one).
 	TLSPorts []uint32
+	// ProxyMetadata is the mesh config's defaultConfig.proxyMetadata
+	// (ISTIO_META_DNS_CAPTURE, ISTIO_META_DNS_AUTO_ALLOCATE); nil when unknown.
+	ProxyMetadata map[string]string
+	// IstioVersion is the mesh's Istio (proxy) version, such as "1.24.2", from
+	// the config file's mesh.istioVersion; "" when unknown.
+	IstioVersion string
 }
 
 // DefaultMesh returns Istio's defaults.
@@ -107,6 +113,9 @@ func (m Mesh) withConfig(mc *MeshConfig) Mesh {
 	}
 	if d := s.GetConnectTimeout(); d != nil {
 		m.ConnectTimeout = d.AsDuration()
+	}
+	if md := s.GetDefaultConfig().GetProxyMetadata(); len(md) > 0 {
+		m.ProxyMetadata = md
 	}
 	return m
 }

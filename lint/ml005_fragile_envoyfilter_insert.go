@@ -20,16 +20,22 @@ var FragileEnvoyFilterInsert = &Check{
 	Doc: `Fires on spec.configPatches[i].patch.operation when the operation is INSERT_BEFORE,
 INSERT_AFTER or REPLACE, the match names the filter the patch is placed against,
 and spec.priority is unset or 0. The severity is error instead of warning when
-the patch's match.proxy.proxyVersion is set, or when the named filter is one of
-the mesh's version-specific filters (a name starting with "istio."): an upgrade
-removes or replaces those, and the patch silently stops applying.
+the named filter is one of the mesh's version-specific filters (a name starting
+with "istio."): an upgrade removes or replaces those, and the patch silently
+stops applying. A pinned match.proxy.proxyVersion is reported by ML026
+(envoyfilter-pinned-to-proxy-version), not here.
 
 The named filter is match.listener.filterChain.filter.subFilter.name for
 applyTo: HTTP_FILTER, and match.listener.filterChain.filter.name for applyTo:
 NETWORK_FILTER.
 
 Quiet when the operation is INSERT_FIRST, ADD, MERGE or REMOVE, when
-spec.priority is non-zero, and when the match names no filter.
+spec.priority is non-zero, when the match names no filter, and when the named
+filter is the HTTP router (envoy.filters.http.router, or its old name
+envoy.router): every HTTP filter chain has it and it is always last, so
+inserting before it is the documented pattern and does not depend on creation
+order. A patch whose priority, operation or named filter did not decode (ML016
+reports it) is not read.
 
 Why: EnvoyFilters are applied in creation order unless a priority says
 otherwise. If the filter a patch is placed against is created after it (or
@@ -43,8 +49,9 @@ Choices where the catalog is silent:
     the check stays quiet. Other applyTo kinds (routes, clusters, listener
     filters, waypoints) are not placed against a filter-chain filter and are not
     checked.
-  - Filters built into every proxy (envoy.filters.http.router) are reported like
-    any other: another EnvoyFilter may replace them, and a priority costs nothing.`,
+  - Only the router is exempt among the filters Istio builds into every chain:
+    the others (istio.*, envoy.filters.http.cors, fault, ...) move or change
+    between releases, and a priority costs nothing.`,
 	Example: `apiVersion: networking.istio.io/v1alpha3
 kind: EnvoyFilter
 metadata:
@@ -70,9 +77,16 @@ spec:
 	Run:         runFragileEnvoyFilterInsert,
 }
 
+// httpRouterFilters are the names of the HTTP router filter, the last
+// filter of every HTTP filter chain.
+var httpRouterFilters = map[string]bool{
+	"envoy.filters.http.router": true,
+	"envoy.router":              true,
+}
+
 func runFragileEnvoyFilterInsert(pass *Pass) {
 	ef := pass.Resource.EnvoyFilter()
-	if ef.Spec.GetPriority() != 0 {
+	if ef.Spec.GetPriority() != 0 || pathUndecoded(pass.Resource, "spec.priority") {
 		return
 	}
 	for i, cp := range ef.Spec.GetConfigPatches() {
@@ -88,15 +102,18 @@ func runFragileEnvoyFilterInsert(pass *Pass) {
 		if anchor == "" {
 			continue
 		}
-		path := fmt.Sprintf("spec.configPatches[%d].patch.operation", i)
-		version := cp.GetMatch().GetProxy().GetProxyVersion()
+		if cp.GetApplyTo() == networkingapi.EnvoyFilter_HTTP_FILTER && httpRouterFilters[anchor] {
+			continue // always present and always last
+		}
+		at := fmt.Sprintf("spec.configPatches[%d]", i)
+		if pathUndecoded(pass.Resource, at+".patch.operation") || pathUndecoded(pass.Resource, at+".match.listener") {
+			continue
+		}
+		path := at + ".patch.operation"
 		switch {
 		case strings.HasPrefix(anchor, "istio."):
 			pass.ReportSeverity(SeverityError, path,
 				"%s %q has no priority and that filter is version-specific; when an upgrade replaces it, the patch is silently dropped", op, anchor)
-		case version != "":
-			pass.ReportSeverity(SeverityError, path,
-				"%s %q has no priority and matches proxyVersion %s; after an upgrade the patch is silently dropped", op, anchor, version)
 		default:
 			pass.Report(path,
 				"%s %q has no priority; if that filter is created later or replaced, the patch is silently dropped", op, anchor)

@@ -20,6 +20,11 @@ func Registry() []*Check {
 		HostNotInGateway,
 		ConflictingGatewayServers,
 		InvalidSpec,
+		UnreachableRoute,
+		DuplicateRouteMatch,
+		ServiceEntryAddressesRequired,
+		IneffectiveEnvoyFilterOperation,
+		EnvoyFilterPinnedToProxyVersion,
 	}
 }
 

@@ -249,11 +249,80 @@ spec:
         filterChain:
           filter:
             name: envoy.filters.network.http_connection_manager
-            subFilter: {name: envoy.filters.http.router}
+            subFilter: {name: envoy.filters.http.ext_authz}
     patch:
       operation: INSERT_BEFORE
       value:
         name: envoy.filters.http.lua
+`}},
+	{"ML020", "unreachable-route", []string{`
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: shop, namespace: e2e-ml020}
+spec:
+  hosts: [shop]
+  http:
+  - name: everything
+    match: [{uri: {prefix: /}}]
+    route:
+    - destination: {host: shop}
+  - name: api
+    match: [{uri: {prefix: /api}}]
+    route:
+    - destination: {host: shop-api}
+`}},
+	{"ML021", "duplicate-route-match", []string{`
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews, namespace: e2e-ml021}
+spec:
+  hosts: [reviews]
+  http:
+  - match: [{headers: {end-user: {exact: jason}}}]
+    route:
+    - destination: {host: reviews-v2}
+  - match:
+    - headers: {end-user: {exact: jason}}
+    - uri: {prefix: /preview}
+    route:
+    - destination: {host: reviews-v3}
+`}},
+	{"ML023", "serviceentry-addresses-required", []string{`
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: db, namespace: e2e-ml023}
+spec:
+  hosts: [db.ml023.example.com]
+  location: MESH_EXTERNAL
+  resolution: DNS
+  ports:
+  - {number: 5432, name: postgres, protocol: TCP}
+`}},
+	{"ML025", "ineffective-envoyfilter-operation", []string{`
+apiVersion: networking.istio.io/v1alpha3
+kind: EnvoyFilter
+metadata: {name: rc, namespace: e2e-ml025}
+spec:
+  configPatches:
+  - applyTo: ROUTE_CONFIGURATION
+    match: {context: SIDECAR_OUTBOUND}
+    patch:
+      operation: ADD
+      value: {request_headers_to_remove: [x-debug]}
+`}},
+	{"ML026", "envoyfilter-pinned-to-proxy-version", []string{`
+apiVersion: networking.istio.io/v1alpha3
+kind: EnvoyFilter
+metadata: {name: pinned, namespace: e2e-ml026}
+spec:
+  configPatches:
+  - applyTo: HTTP_FILTER
+    match:
+      context: SIDECAR_INBOUND
+      proxy: {proxyVersion: '^1\.22.*'}
+    patch:
+      operation: INSERT_FIRST
+      value: {name: envoy.filters.http.lua}
 `}},
 }
 
