@@ -20,6 +20,7 @@ func Registry() []*Check {
 		HostNotInGateway,
 		ConflictingGatewayServers,
 		InvalidSpec,
+		RejectedByIstio,
 	}
 }
 

@@ -63,6 +63,7 @@ func TestExamples(t *testing.T) {
 		"14-host-not-in-gateway.yaml":                {"ML014 www"},
 		"15-conflicting-gateway-servers.yaml":        {"ML015 billing-passthrough", "ML015 billing-terminate"},
 		"16-invalid-spec.yaml":                       {"ML004 search", "ML016 search"},
+		"27-rejected-by-istio.yaml":                  {"ML027 store"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("findings per example file differ (-want +got):\n%s", diff)
