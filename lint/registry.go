@@ -21,6 +21,7 @@ func Registry() []*Check {
 		ConflictingGatewayServers,
 		InvalidSpec,
 		RejectedByIstio,
+		DeprecatedField,
 	}
 }
 

@@ -64,6 +64,7 @@ func TestExamples(t *testing.T) {
 		"15-conflicting-gateway-servers.yaml":        {"ML015 billing-passthrough", "ML015 billing-terminate"},
 		"16-invalid-spec.yaml":                       {"ML004 search", "ML016 search"},
 		"27-rejected-by-istio.yaml":                  {"ML027 store"},
+		"28-deprecated-field.yaml":                   {"ML028 payments"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("findings per example file differ (-want +got):\n%s", diff)
