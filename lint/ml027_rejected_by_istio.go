@@ -381,11 +381,11 @@ func gatewayHostProblem(h string) string {
 
 // gatewayHostnamePartProblem follows validateSidecarOrGatewayHostnamePart.
 func gatewayHostnamePartProblem(h string) string {
-	if h != "*" && !strings.Contains(h, ".") {
-		return "short names are not allowed; write a fully qualified name or *"
-	}
 	if p := wildcardDomainProblem(h); p != "" && !isIPAddress(h) {
 		return p
+	}
+	if h != "*" && !strings.Contains(h, ".") {
+		return "short names are not allowed; write a fully qualified name or *"
 	}
 	if strings.Contains(h, "*") && len(h) != 1 && !strings.HasPrefix(h, "*.") {
 		return "partial wildcards are not allowed; a wildcard must be the whole first label (*.example.com)"
