@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/durationpb"
 	networkingapi "istio.io/api/networking/v1alpha3"
 )
@@ -33,41 +34,52 @@ function it follows. (IST0106.)
 Gateway: no servers; a server without hosts; a host that is a short name, not a valid DNS name
 or IP, a partial wildcard (*foo.example.com) or a ns/host with an invalid namespace; a server
 without port, with a port number outside 1..65535, without a port name, with targetPort, or
-with an unsupported protocol; two servers with the same port name; an HTTPS or TLS server
-without tls settings; tls settings on a TCP (non-HTTP, non-TLS) server; tls mode SIMPLE, MUTUAL
-or OPTIONAL_MUTUAL without credentialName(s) and without serverCertificate and privateKey (and
-caCertificates for MUTUAL); ISTIO_MUTUAL with certificates; more than one certificate source;
-a gateway name that is not a DNS label (a dot in metadata.name).
+with an unsupported protocol; a bind that is neither an IP nor unix://; two servers with the
+same port name; an HTTPS or TLS server without tls settings; tls settings on a TCP (non-HTTP,
+non-TLS) server; tls mode SIMPLE, MUTUAL or OPTIONAL_MUTUAL without credentialName(s) and
+without serverCertificate and privateKey (and caCertificates for MUTUAL); ISTIO_MUTUAL with
+certificates; more than one certificate source; a gateway name that is not a DNS label (a dot
+in metadata.name).
 
-VirtualService (hosts given): no http, tcp or tls route; an invalid host; * bound to the mesh;
-the same host twice (wildcards included); an http route with nothing to do (no route, redirect,
-directResponse or delegate), or with route and redirect, redirect and directResponse, mirror and
-mirrors; a tls route without match, a tls match without sniHosts, an sniHost that is not within
-the VirtualService's hosts; a tls or tcp route without route; a negative weight, or several
-destinations whose weights add up to 0; a destination host * or invalid; an invalid subset
-name; timeouts, perTryTimeout, fixedDelay under 1ms or not in whole milliseconds (0s included);
-negative retry attempts, retries settings with attempts 0 or unset, a retryOn entry that is not
-an Envoy retry policy or an HTTP status (Istio does not trim spaces: "5xx, reset" is rejected).
+VirtualService: no http, tcp or tls route (when it has hosts); an invalid host; * bound to the
+mesh; the same host twice (wildcards included); a delegate (no hosts) with gateways, tls or tcp
+routes; an http route with nothing to do (no route, redirect, directResponse or delegate), with
+route and redirect, redirect and directResponse, route and directResponse, mirror and mirrors,
+or a delegate and a route; a tls route without match, a tls match without sniHosts, an sniHost
+that is not within the VirtualService's hosts (compared as strings, as Istio does: sniHost
+reviews.prod.svc.cluster.local is not within host reviews); a tls or tcp route without route;
+a route entry without destination, a negative weight, or several destinations whose weights
+add up to 0; a destination host * or invalid, an invalid subset name, a destination port
+outside 1..65535; a fault with neither abort nor delay; timeout, perTryTimeout, backoff or
+fixedDelay under 1ms or not in whole milliseconds (0s included); negative retry attempts;
+perTryTimeout, retryOn or retryRemoteLocalities with attempts 0 or unset; a retryOn entry that
+is not an Envoy retry policy or an HTTP status (Istio does not trim spaces: "5xx, reset" is
+rejected).
 
 DestinationRule: no host or an invalid one; a subset without name, with an invalid name or a
-name used twice; an empty trafficPolicy or portLevelSettings entry, a port-level setting without
-port; a connectionPool with neither tcp nor http; durations under 1ms or not in whole
-milliseconds; client tls MUTUAL without credentialName and without clientCertificate and
-privateKey; credentialName together with certificate files.
+name used twice; a trafficPolicy that sets nothing, a portLevelSettings entry without port or
+that sets nothing but its port; a connectionPool with neither tcp nor http; durations under
+1ms or not in whole milliseconds (a tcp idleTimeout of 0s disables the timeout and is fine);
+consecutiveLocalOriginFailures without splitExternalLocalOriginErrors; ejection or health
+percentages outside 0..100; client tls MUTUAL without credentialName and without
+clientCertificate and privateKey; credentialName together with certificate files.
 
 ServiceEntry: no hosts; host *; an invalid host; two ports with the same name or number; a port
-without a valid name, outside 1..65535 or with an unsupported protocol; endpoints with
-resolution NONE; a wildcard host with resolution DNS and no endpoints; several hosts with a TCP
-(or unset) protocol port when resolution is not NONE; an invalid address, or a CIDR address
-with resolution DNS; workloadSelector together with endpoints.
+without a valid name, outside 1..65535, with a targetPort above 65535 or an unsupported
+protocol; endpoints with resolution NONE; a wildcard host with resolution DNS and no
+endpoints; an endpoint address that is neither an IP nor a DNS name with resolution DNS;
+several hosts with a TCP (or unset) protocol port when resolution is not NONE; an invalid
+address, or a CIDR address with resolution DNS; workloadSelector together with endpoints.
 
 PeerAuthentication: portLevelMtls without a selector (mesh- or namespace-wide policy), or on
 port 0.
 
 EnvoyFilter: a configPatch without applyTo, without patch, without operation, or without value
 for an operation other than REMOVE; a proxyVersion that is not a valid regular expression; a
-filter match without name; a subFilter match on another applyTo than HTTP_FILTER or under
-another filter than the HTTP connection manager.
+listener, route or cluster patch whose match is of another kind; a filter match without name;
+a subFilter match on another applyTo than HTTP_FILTER or under another filter than the HTTP
+connection manager. (A patch value Envoy's v3 API cannot decode is not checked; Envoy's v2 API
+is ML028's.)
 
 Quiet when the field did not decode: ML016 invalid-spec reports it, and a missing value is not
 guessed at. Quiet for what Istio only warns about (partial wildcards in ServiceEntry hosts,
@@ -765,8 +777,7 @@ func (c ml027) trafficPolicy(tp string, p *networkingapi.TrafficPolicy) {
 	if p == nil {
 		return
 	}
-	if p.GetOutlierDetection() == nil && p.GetConnectionPool() == nil && p.GetLoadBalancer() == nil &&
-		p.GetTls() == nil && p.GetPortLevelSettings() == nil && p.GetTunnel() == nil && p.GetProxyProtocol() == nil {
+	if setFields(p.ProtoReflect(), "") == 0 {
 		c.report(tp, "trafficPolicy %s is empty", tp)
 		return
 	}
@@ -781,7 +792,7 @@ func (c ml027) trafficPolicy(tp string, p *networkingapi.TrafficPolicy) {
 		if pl.GetPort() == nil {
 			c.report(written(c.pass.Resource, pp, "port"), "port-level setting %s has no port", pp)
 		}
-		if pl.GetOutlierDetection() == nil && pl.GetConnectionPool() == nil && pl.GetLoadBalancer() == nil && pl.GetTls() == nil {
+		if setFields(pl.ProtoReflect(), "port") == 0 {
 			c.report(pp, "port-level setting %s sets nothing", pp)
 			continue
 		}
@@ -789,6 +800,20 @@ func (c ml027) trafficPolicy(tp string, p *networkingapi.TrafficPolicy) {
 		c.outlier(pp+".outlierDetection", pl.GetOutlierDetection())
 		c.clientTLS(pp+".tls", pl.GetTls())
 	}
+}
+
+// setFields counts the fields set in m, but for the one named except. A
+// policy is empty when it sets nothing, whatever fields newer API versions
+// add.
+func setFields(m protoreflect.Message, except protoreflect.Name) int {
+	n := 0
+	m.Range(func(fd protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
+		if fd.Name() != except {
+			n++
+		}
+		return true
+	})
+	return n
 }
 
 func (c ml027) connectionPool(cp string, s *networkingapi.ConnectionPoolSettings) {
