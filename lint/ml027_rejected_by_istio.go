@@ -180,18 +180,44 @@ func runRejectedByIstio(pass *Pass) {
 // Host names, as istio/istio pkg/config/labels and
 // pkg/config/validation/agent check them. Upper case is accepted here:
 // when unsure, meshlint stays quiet.
-var (
-	dns1123Label    = regexp.MustCompile(`^[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?$`)
-	wildcardDNSPart = regexp.MustCompile(`^(?:\*|(?:\*|\*-)?[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?)$`)
-)
+// isDNS1123Label reports whether s is a DNS label: letters, digits and
+// dashes, not starting or ending with a dash, at most 63 characters
+// (labels.IsDNS1123Label, written out: it runs on every host).
+func isDNS1123Label(s string) bool {
+	if s == "" || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
-func isDNS1123Label(s string) bool { return len(s) <= 63 && dns1123Label.MatchString(s) }
+// isWildcardDNSLabel follows labels.IsWildcardDNS1123Label: *, or a DNS
+// label optionally prefixed by * or *-.
+func isWildcardDNSLabel(s string) bool {
+	if len(s) > 63 {
+		return false
+	}
+	switch {
+	case s == "*":
+		return true
+	case strings.HasPrefix(s, "*-"):
+		return isDNS1123Label(s[2:])
+	case strings.HasPrefix(s, "*"):
+		return isDNS1123Label(s[1:])
+	}
+	return isDNS1123Label(s)
+}
 
 // dnsLabelsProblem follows agent.ValidateDNS1123Labels: it returns why
 // domain is not a dot-separated list of DNS labels, or "".
 func dnsLabelsProblem(domain string) string {
 	parts := strings.Split(domain, ".")
-	if _, err := strconv.Atoi(parts[len(parts)-1]); err == nil {
+	if isInteger(parts[len(parts)-1]) {
 		return fmt.Sprintf("its top-level domain %q is all-numeric", parts[len(parts)-1])
 	}
 	for i, l := range parts {
@@ -208,6 +234,23 @@ func dnsLabelsProblem(domain string) string {
 	return ""
 }
 
+// isInteger reports whether strconv.Atoi would accept s (a sign, then
+// digits), without Atoi's error allocation on every host name.
+func isInteger(s string) bool {
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		s = s[1:]
+	}
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // wildcardDomainProblem follows agent.ValidateWildcardDomain: a DNS name
 // whose first label may be a wildcard.
 func wildcardDomainProblem(domain string) string {
@@ -218,7 +261,7 @@ func wildcardDomainProblem(domain string) string {
 		return "it is longer than 255 characters"
 	}
 	first, rest, more := strings.Cut(domain, ".")
-	if len(first) > 63 || !wildcardDNSPart.MatchString(first) {
+	if !isWildcardDNSLabel(first) {
 		if strings.Contains(first, "*") {
 			return fmt.Sprintf("its first label %q is not a valid wildcard", first)
 		}
@@ -284,12 +327,14 @@ func durationProblem(d *durationpb.Duration) string {
 	return ""
 }
 
-func (c ml027) duration(path string, d *durationpb.Duration) {
+// duration reports an invalid duration at parent.field; the path is built
+// only for a finding, as this runs for every timeout of every route.
+func (c ml027) duration(parent, field string, d *durationpb.Duration) {
 	if d == nil {
 		return
 	}
 	if p := durationProblem(d); p != "" {
-		c.report(path, "duration %s %s %s", path[strings.LastIndexByte(path, '.')+1:], d.AsDuration(), p)
+		c.report(parent+"."+field, "duration %s %s %s", field[strings.LastIndexByte(field, '.')+1:], d.AsDuration(), p)
 	}
 }
 
@@ -518,7 +563,7 @@ func (c ml027) virtualService() {
 		c.report("spec", "the VirtualService has no http, tcp or tls routes")
 	}
 	for i, h := range vs.GetHttp() {
-		c.httpRoute(fmt.Sprintf("spec.http[%d]", i), retryRouteLabel(h, i), h, delegate)
+		c.httpRoute(fmt.Sprintf("spec.http[%d]", i), i, h, delegate)
 	}
 	for i, t := range vs.GetTls() {
 		tp := fmt.Sprintf("spec.tls[%d]", i)
@@ -604,7 +649,8 @@ func (c ml027) sniHost(path, sni string, hosts []string, toGateway bool) {
 	c.report(path, "sniHost %q is not within the VirtualService's hosts [%s]", sni, strings.Join(hosts, ", "))
 }
 
-func (c ml027) httpRoute(hp, label string, h *networkingapi.HTTPRoute, delegateVS bool) {
+func (c ml027) httpRoute(hp string, i int, h *networkingapi.HTTPRoute, delegateVS bool) {
+	label := lazyLabel{h, i}
 	r := c.pass.Resource
 	if h == nil {
 		return
@@ -639,27 +685,29 @@ func (c ml027) httpRoute(hp, label string, h *networkingapi.HTTPRoute, delegateV
 	if h.GetMirror() != nil && len(h.GetMirrors()) > 0 {
 		c.report(hp+".mirrors", "http route %s has both mirror and mirrors", label)
 	}
-	c.destination(hp+".mirror", h.GetMirror())
+	c.destination(func() string { return hp + ".mirror" }, h.GetMirror())
 	for i, m := range h.GetMirrors() {
-		c.destination(fmt.Sprintf("%s.mirrors[%d].destination", hp, i), m.GetDestination())
+		c.destination(func() string { return fmt.Sprintf("%s.mirrors[%d].destination", hp, i) }, m.GetDestination())
 	}
-	c.duration(hp+".timeout", h.GetTimeout())
+	c.duration(hp, "timeout", h.GetTimeout())
 	if d := h.GetFault().GetDelay(); d != nil {
-		c.duration(hp+".fault.delay.fixedDelay", d.GetFixedDelay())
+		c.duration(hp, "fault.delay.fixedDelay", d.GetFixedDelay())
 	}
 	if f := h.GetFault(); f != nil && f.GetAbort() == nil && f.GetDelay() == nil {
 		c.report(hp+".fault", "fault of http route %s has neither abort nor delay", label)
 	}
-	c.retries(hp+".retries", h.GetRetries())
+	if rt := h.GetRetries(); rt != nil {
+		c.retries(hp+".retries", rt)
+	}
 	var total int32
 	for i, d := range h.GetRoute() {
-		dp := fmt.Sprintf("%s.route[%d]", hp, i)
+		dp := func() string { return fmt.Sprintf("%s.route[%d]", hp, i) }
 		if d.GetDestination() == nil {
-			c.report(dp, "route destination %s has no destination", dp)
+			c.report(dp(), "route destination %s has no destination", dp())
 		}
-		c.destination(dp+".destination", d.GetDestination())
+		c.destination(func() string { return dp() + ".destination" }, d.GetDestination())
 		if d.GetWeight() < 0 {
-			c.report(dp+".weight", "weight %d is negative", d.GetWeight())
+			c.report(dp()+".weight", "weight %d is negative", d.GetWeight())
 		}
 		total += d.GetWeight()
 	}
@@ -671,13 +719,13 @@ func (c ml027) httpRoute(hp, label string, h *networkingapi.HTTPRoute, delegateV
 func (c ml027) routeDestinations(rp string, ds []*networkingapi.RouteDestination) {
 	var total int32
 	for i, d := range ds {
-		dp := fmt.Sprintf("%s.route[%d]", rp, i)
+		dp := func() string { return fmt.Sprintf("%s.route[%d]", rp, i) }
 		if d.GetDestination() == nil {
-			c.report(dp, "route destination %s has no destination", dp)
+			c.report(dp(), "route destination %s has no destination", dp())
 		}
-		c.destination(dp+".destination", d.GetDestination())
+		c.destination(func() string { return dp() + ".destination" }, d.GetDestination())
 		if d.GetWeight() < 0 {
-			c.report(dp+".weight", "weight %d is negative", d.GetWeight())
+			c.report(dp()+".weight", "weight %d is negative", d.GetWeight())
 		}
 		total += d.GetWeight()
 	}
@@ -686,10 +734,17 @@ func (c ml027) routeDestinations(rp string, ds []*networkingapi.RouteDestination
 	}
 }
 
-func (c ml027) destination(dp string, d *networkingapi.Destination) {
+// destination checks a route destination; at returns its path, built only
+// for a finding.
+func (c ml027) destination(at func() string, d *networkingapi.Destination) {
 	if d == nil {
 		return
 	}
+	if h, s, p := d.GetHost(), d.GetSubset(), d.GetPort(); h != "*" && wildcardDomainProblem(h) == "" &&
+		(s == "" || isDNS1123Label(s)) && (p == nil || p.GetNumber() >= 1 && p.GetNumber() <= 65535) {
+		return
+	}
+	dp := at()
 	h := d.GetHost()
 	if h == "*" {
 		c.report(written(c.pass.Resource, dp, "host"), "destination host * is not allowed")
@@ -703,6 +758,15 @@ func (c ml027) destination(dp string, d *networkingapi.Destination) {
 		c.report(dp+".port", "destination port %d is outside 1..65535", p.GetNumber())
 	}
 }
+
+// lazyLabel names an http route in a message (its name, else its index),
+// formatted only when a message is.
+type lazyLabel struct {
+	route *networkingapi.HTTPRoute
+	index int
+}
+
+func (l lazyLabel) String() string { return retryRouteLabel(l.route, l.index) }
 
 // supportedRetryOn is validation.supportedRetryOnPolicies.
 var supportedRetryOn = map[string]bool{
@@ -723,7 +787,7 @@ func (c ml027) retries(rp string, rt *networkingapi.HTTPRetry) {
 	if rt.GetAttempts() == 0 && (rt.GetPerTryTimeout() != nil || rt.GetRetryOn() != "" || rt.GetRetryRemoteLocalities() != nil) {
 		c.report(written(c.pass.Resource, rp, "attempts"), "retries set perTryTimeout, retryOn or retryRemoteLocalities while attempts is 0 or unset (retries disabled)")
 	}
-	c.duration(rp+".perTryTimeout", rt.GetPerTryTimeout())
+	c.duration(rp, "perTryTimeout", rt.GetPerTryTimeout())
 	if on := rt.GetRetryOn(); on != "" {
 		for _, p := range strings.Split(on, ",") {
 			i, _ := strconv.Atoi(p)
@@ -736,7 +800,7 @@ func (c ml027) retries(rp string, rt *networkingapi.HTTPRetry) {
 			}
 		}
 	}
-	c.duration(rp+".backoff", rt.GetBackoff())
+	c.duration(rp, "backoff", rt.GetBackoff())
 }
 
 // destinationRule follows validation.ValidateDestinationRule,
@@ -781,9 +845,15 @@ func (c ml027) trafficPolicy(tp string, p *networkingapi.TrafficPolicy) {
 		c.report(tp, "trafficPolicy %s is empty", tp)
 		return
 	}
-	c.connectionPool(tp+".connectionPool", p.GetConnectionPool())
-	c.outlier(tp+".outlierDetection", p.GetOutlierDetection())
-	c.clientTLS(tp+".tls", p.GetTls())
+	if p.GetConnectionPool() != nil {
+		c.connectionPool(tp+".connectionPool", p.GetConnectionPool())
+	}
+	if p.GetOutlierDetection() != nil {
+		c.outlier(tp+".outlierDetection", p.GetOutlierDetection())
+	}
+	if p.GetTls() != nil {
+		c.clientTLS(tp+".tls", p.GetTls())
+	}
 	for i, pl := range p.GetPortLevelSettings() {
 		pp := fmt.Sprintf("%s.portLevelSettings[%d]", tp, i)
 		if pl == nil {
@@ -796,9 +866,15 @@ func (c ml027) trafficPolicy(tp string, p *networkingapi.TrafficPolicy) {
 			c.report(pp, "port-level setting %s sets nothing", pp)
 			continue
 		}
-		c.connectionPool(pp+".connectionPool", pl.GetConnectionPool())
-		c.outlier(pp+".outlierDetection", pl.GetOutlierDetection())
-		c.clientTLS(pp+".tls", pl.GetTls())
+		if pl.GetConnectionPool() != nil {
+			c.connectionPool(pp+".connectionPool", pl.GetConnectionPool())
+		}
+		if pl.GetOutlierDetection() != nil {
+			c.outlier(pp+".outlierDetection", pl.GetOutlierDetection())
+		}
+		if pl.GetTls() != nil {
+			c.clientTLS(pp+".tls", pl.GetTls())
+		}
 	}
 }
 
@@ -825,17 +901,17 @@ func (c ml027) connectionPool(cp string, s *networkingapi.ConnectionPoolSettings
 		return
 	}
 	if h := s.GetHttp(); h != nil {
-		c.duration(cp+".http.idleTimeout", h.GetIdleTimeout())
+		c.duration(cp, "http.idleTimeout", h.GetIdleTimeout())
 	}
 	if t := s.GetTcp(); t != nil {
-		c.duration(cp+".tcp.connectTimeout", t.GetConnectTimeout())
-		c.duration(cp+".tcp.maxConnectionDuration", t.GetMaxConnectionDuration())
+		c.duration(cp, "tcp.connectTimeout", t.GetConnectTimeout())
+		c.duration(cp, "tcp.maxConnectionDuration", t.GetMaxConnectionDuration())
 		if it := t.GetIdleTimeout(); it != nil && it.AsDuration().Milliseconds() != 0 {
-			c.duration(cp+".tcp.idleTimeout", it)
+			c.duration(cp, "tcp.idleTimeout", it)
 		}
 		if ka := t.GetTcpKeepalive(); ka != nil {
-			c.duration(cp+".tcp.tcpKeepalive.time", ka.GetTime())
-			c.duration(cp+".tcp.tcpKeepalive.interval", ka.GetInterval())
+			c.duration(cp, "tcp.tcpKeepalive.time", ka.GetTime())
+			c.duration(cp, "tcp.tcpKeepalive.interval", ka.GetInterval())
 		}
 	}
 }
@@ -844,8 +920,8 @@ func (c ml027) outlier(op string, o *networkingapi.OutlierDetection) {
 	if o == nil {
 		return
 	}
-	c.duration(op+".baseEjectionTime", o.GetBaseEjectionTime())
-	c.duration(op+".interval", o.GetInterval())
+	c.duration(op, "baseEjectionTime", o.GetBaseEjectionTime())
+	c.duration(op, "interval", o.GetInterval())
 	if !o.GetSplitExternalLocalOriginErrors() && o.GetConsecutiveLocalOriginFailures().GetValue() > 0 {
 		c.report(op+".consecutiveLocalOriginFailures", "consecutiveLocalOriginFailures is set but splitExternalLocalOriginErrors is false")
 	}

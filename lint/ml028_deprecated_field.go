@@ -6,11 +6,11 @@ import (
 	"sort"
 	"strings"
 
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/known/structpb"
 	networkingapi "istio.io/api/networking/v1alpha3"
+	securityapi "istio.io/api/security/v1beta1"
 )
 
 // DeprecatedField is ML028 deprecated-field: a field or value Istio
@@ -22,8 +22,9 @@ var DeprecatedField = &Check{
 	Severity: SeverityWarning,
 	Kinds:    []Kind{KindDestinationRule, KindVirtualService, KindGateway, KindServiceEntry, KindEnvoyFilter, KindPeerAuthentication},
 	Summary:  "A field or value Istio deprecated, or an EnvoyFilter patch written for Envoy's removed v2 API.",
-	Doc: `Fires on fields and values the Istio API marks deprecated and still accepts, read from the
-schema itself (the deprecated option of each field and enum value), with the replacement:
+	Doc: `Fires on fields and values the Istio API marks deprecated and still accepts (the deprecated
+option of the field or enum value in the schema; a test keeps the list in step with the API
+meshlint is built with), with the replacement:
 - VirtualService: http[].mirrorPercent (use mirrorPercentage), http[].corsPolicy.allowOrigin (use
   allowOrigins), http[].fault.delay.percent (use percentage);
 - DestinationRule: outlierDetection.consecutiveErrors (use consecutive5xxErrors or
@@ -84,95 +85,129 @@ var deprecatedSkipped = map[protoreflect.FullName]bool{
 
 func runDeprecatedField(pass *Pass) {
 	r := pass.Resource
-	var spec proto.Message
 	switch r.Kind {
-	case KindDestinationRule:
-		spec = &r.DestinationRule().Spec
 	case KindVirtualService:
-		spec = &r.VirtualService().Spec
-	case KindGateway:
-		spec = &r.Gateway().Spec
-	case KindServiceEntry:
-		spec = &r.ServiceEntry().Spec
+		deprecatedInVirtualService(pass, &r.VirtualService().Spec)
+	case KindDestinationRule:
+		deprecatedInDestinationRule(pass, &r.DestinationRule().Spec)
 	case KindEnvoyFilter:
-		spec = &r.EnvoyFilter().Spec
-	case KindPeerAuthentication:
-		spec = &r.PeerAuthentication().Spec
-	default:
-		return
-	}
-	walkDeprecated(pass, "spec", spec.ProtoReflect())
-	if r.Kind == KindEnvoyFilter {
 		envoyFilterV2(pass, &r.EnvoyFilter().Spec)
 	}
 }
 
-// fieldKey returns the path of field fd under path as the source writes it:
-// the JSON name, or the protobuf name when only that one is written.
-func fieldKey(r *Resource, path string, fd protoreflect.FieldDescriptor) string {
-	p := path + "." + fd.JSONName()
-	if fd.JSONName() != string(fd.Name()) && fieldOmitted(r, path, fd.JSONName()) && !fieldOmitted(r, path, string(fd.Name())) {
-		p = path + "." + string(fd.Name())
+// The deprecated fields are read through their getters: walking every
+// field by reflection would cost more than all other checks together.
+// TestDeprecatedFieldsCovered fails when the Istio API deprecates a field
+// this list does not read.
+
+//nolint:staticcheck // reading deprecated fields is the point
+func deprecatedInVirtualService(pass *Pass, vs *networkingapi.VirtualService) {
+	for i, h := range vs.GetHttp() {
+		if h.GetMirrorPercent() != nil {
+			deprecatedField(pass, fmt.Sprintf("spec.http[%d]", i), "mirrorPercent", "mirror_percent", "istio.networking.v1alpha3.HTTPRoute.mirror_percent")
+		}
+		if len(h.GetCorsPolicy().GetAllowOrigin()) > 0 {
+			deprecatedField(pass, fmt.Sprintf("spec.http[%d].corsPolicy", i), "allowOrigin", "allow_origin", "istio.networking.v1alpha3.CorsPolicy.allow_origin")
+		}
+		if h.GetFault().GetDelay().GetPercent() != 0 {
+			deprecatedField(pass, fmt.Sprintf("spec.http[%d].fault.delay", i), "percent", "percent", "istio.networking.v1alpha3.HTTPFaultInjection.Delay.percent")
+		}
 	}
-	return p
 }
 
-// walkDeprecated reports the deprecated fields and enum values set in m.
-func walkDeprecated(pass *Pass, path string, m protoreflect.Message) {
-	r := pass.Resource
-	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		fp := fieldKey(r, path, fd)
-		if opts, ok := fd.Options().(*descriptorpb.FieldOptions); ok && opts.GetDeprecated() && !deprecatedSkipped[fd.FullName()] {
-			reportDeprecated(pass, fp, fmt.Sprintf("field %s is deprecated", fp[strings.LastIndexByte(fp, '.')+1:]), deprecatedReplacement[fd.FullName()])
+func deprecatedInDestinationRule(pass *Pass, dr *networkingapi.DestinationRule) {
+	deprecatedInTrafficPolicy(pass, "spec.trafficPolicy", dr.GetTrafficPolicy())
+	for i, s := range dr.GetSubsets() {
+		if tp := s.GetTrafficPolicy(); tp != nil {
+			deprecatedInTrafficPolicy(pass, fmt.Sprintf("spec.subsets[%d].trafficPolicy", i), tp)
 		}
-		switch {
-		case fd.IsList():
-			l := v.List()
-			for i := 0; i < l.Len(); i++ {
-				ep := fmt.Sprintf("%s[%d]", fp, i)
-				deprecatedValue(pass, ep, fd, l.Get(i))
-			}
-		case fd.IsMap():
-			keys := []string{}
-			vals := map[string]protoreflect.Value{}
-			v.Map().Range(func(k protoreflect.MapKey, mv protoreflect.Value) bool {
-				ks := k.String()
-				keys = append(keys, ks)
-				vals[ks] = mv
-				return true
-			})
-			sort.Strings(keys)
-			for _, k := range keys {
-				kp := fp + "." + k
-				if strings.ContainsAny(k, ".[]") {
-					kp = fp + "[" + k + "]"
-				}
-				deprecatedValue(pass, kp, fd.MapValue(), vals[k])
-			}
-		default:
-			deprecatedValue(pass, fp, fd, v)
-		}
-		return true
-	})
+	}
 }
 
-// deprecatedValue reports a deprecated enum value, or walks a message.
-func deprecatedValue(pass *Pass, path string, fd protoreflect.FieldDescriptor, v protoreflect.Value) {
-	switch fd.Kind() {
-	case protoreflect.EnumKind:
-		ev := fd.Enum().Values().ByNumber(v.Enum())
-		if ev == nil {
+func deprecatedInTrafficPolicy(pass *Pass, tp string, p *networkingapi.TrafficPolicy) {
+	if p == nil {
+		return
+	}
+	deprecatedInPolicy(pass, tp, p.GetLoadBalancer(), p.GetOutlierDetection())
+	for i, pl := range p.GetPortLevelSettings() {
+		deprecatedInPolicy(pass, fmt.Sprintf("%s.portLevelSettings[%d]", tp, i), pl.GetLoadBalancer(), pl.GetOutlierDetection())
+	}
+}
+
+//nolint:staticcheck // reading deprecated fields is the point
+func deprecatedInPolicy(pass *Pass, at string, lb *networkingapi.LoadBalancerSettings, od *networkingapi.OutlierDetection) {
+	if lb.GetSimple() == networkingapi.LoadBalancerSettings_LEAST_CONN {
+		path := at + ".loadBalancer.simple"
+		reportDeprecated(pass, path, "value LEAST_CONN is deprecated", deprecatedReplacement["istio.networking.v1alpha3.LoadBalancerSettings.LEAST_CONN"])
+	}
+	if lb.GetConsistentHash().GetMinimumRingSize() != 0 {
+		deprecatedField(pass, at+".loadBalancer.consistentHash", "minimumRingSize", "minimum_ring_size", "istio.networking.v1alpha3.LoadBalancerSettings.ConsistentHashLB.minimum_ring_size")
+	}
+	if od.GetConsecutiveErrors() != 0 {
+		deprecatedField(pass, at+".outlierDetection", "consecutiveErrors", "consecutive_errors", "istio.networking.v1alpha3.OutlierDetection.consecutive_errors")
+	}
+}
+
+// deprecatedField reports field (JSON name, or its protobuf name when the
+// source writes that one) under parent.
+func deprecatedField(pass *Pass, parent, jsonName, protoName string, full protoreflect.FullName) {
+	name := jsonName
+	if fieldOmitted(pass.Resource, parent, jsonName) && !fieldOmitted(pass.Resource, parent, protoName) {
+		name = protoName
+	}
+	reportDeprecated(pass, parent+"."+name, fmt.Sprintf("field %s is deprecated", name), deprecatedReplacement[full])
+}
+
+// deprecatedAPI lists the deprecated fields and enum values of the kinds
+// meshlint reads, from the schema's own options (for the coverage test).
+func deprecatedAPI() []protoreflect.FullName {
+	roots := []protoreflect.MessageDescriptor{
+		(&networkingapi.DestinationRule{}).ProtoReflect().Descriptor(),
+		(&networkingapi.VirtualService{}).ProtoReflect().Descriptor(),
+		(&networkingapi.Gateway{}).ProtoReflect().Descriptor(),
+		(&networkingapi.ServiceEntry{}).ProtoReflect().Descriptor(),
+		(&networkingapi.EnvoyFilter{}).ProtoReflect().Descriptor(),
+		(&securityapi.PeerAuthentication{}).ProtoReflect().Descriptor(),
+	}
+	seen := map[protoreflect.FullName]bool{}
+	found := map[protoreflect.FullName]bool{}
+	var visit func(md protoreflect.MessageDescriptor)
+	visit = func(md protoreflect.MessageDescriptor) {
+		if seen[md.FullName()] || strings.HasPrefix(string(md.FullName()), "google.protobuf.") {
 			return
 		}
-		if opts, ok := ev.Options().(*descriptorpb.EnumValueOptions); ok && opts.GetDeprecated() {
-			reportDeprecated(pass, path, fmt.Sprintf("value %s is deprecated", ev.Name()), deprecatedReplacement[ev.FullName()])
+		seen[md.FullName()] = true
+		fields := md.Fields()
+		for i := 0; i < fields.Len(); i++ {
+			fd := fields.Get(i)
+			if opts, ok := fd.Options().(*descriptorpb.FieldOptions); ok && opts.GetDeprecated() {
+				found[fd.FullName()] = true
+			}
+			if fd.IsMap() {
+				fd = fd.MapValue()
+			}
+			switch fd.Kind() {
+			case protoreflect.EnumKind:
+				vals := fd.Enum().Values()
+				for j := 0; j < vals.Len(); j++ {
+					if opts, ok := vals.Get(j).Options().(*descriptorpb.EnumValueOptions); ok && opts.GetDeprecated() {
+						found[vals.Get(j).FullName()] = true
+					}
+				}
+			case protoreflect.MessageKind, protoreflect.GroupKind:
+				visit(fd.Message())
+			}
 		}
-	case protoreflect.MessageKind, protoreflect.GroupKind:
-		if strings.HasPrefix(string(fd.Message().FullName()), "google.protobuf.") {
-			return // well-known types carry no Istio deprecations
-		}
-		walkDeprecated(pass, path, v.Message())
 	}
+	for _, r := range roots {
+		visit(r)
+	}
+	out := make([]protoreflect.FullName, 0, len(found))
+	for n := range found {
+		out = append(out, n)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
 }
 
 func reportDeprecated(pass *Pass, path, what, replacement string) {
