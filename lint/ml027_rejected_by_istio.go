@@ -400,7 +400,7 @@ func (c ml027) gatewayServer(sp string, s *networkingapi.Server) {
 			portOK = false
 		}
 		if port.GetName() == "" {
-			c.report(written(r, pp, "name"), "port %d has no name", port.GetNumber())
+			c.report(written(r, pp, "name"), "gateway port %d has no name", port.GetNumber())
 			portOK = false
 		}
 	}
@@ -1001,7 +1001,7 @@ func (c ml027) serviceEntry() {
 		if p == nil {
 			continue
 		}
-		if first, dup := names[p.GetName()]; dup {
+		if first, dup := names[p.GetName()]; dup && p.GetName() != "" {
 			c.report(pp+".name", "port name %q is already used by ports[%d]", p.GetName(), first)
 		} else {
 			names[p.GetName()] = i
