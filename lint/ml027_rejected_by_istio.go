@@ -87,8 +87,9 @@ deprecated fields: ML028), and for delegate VirtualServices (no hosts) without r
 catalog says.
 
 Choices where the catalog is silent:
-- Route weights that do not add up to 100 are not reported: Istio stopped rejecting them
-  (current istiod normalises the weights) and rejects only negative weights or a total of 0.
+- Route weights that do not add up to 100 are not reported: Istio's current validation no
+  longer requires it (validateHTTPRouteDestinations rejects only a negative weight, or a total
+  of 0 across several destinations), and traffic is split in proportion to the weights.
 - Gateway servers may share a port number (one server per host on 443 is the usual setup); only
   a shared port name is rejected.
 - Validation follows the current Istio release; a rule older releases did not have is still
