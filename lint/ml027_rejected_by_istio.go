@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -54,7 +55,12 @@ outside 1..65535; a fault with neither abort nor delay; timeout, perTryTimeout, 
 fixedDelay under 1ms or not in whole milliseconds (0s included); negative retry attempts;
 perTryTimeout, retryOn or retryRemoteLocalities with attempts 0 or unset; a retryOn entry that
 is not an Envoy retry policy or an HTTP status (Istio does not trim spaces: "5xx, reset" is
-rejected).
+rejected); a redirect that sets nothing, with a code other than 3xx or a scheme other than http
+or https; a rewrite with both uri and uriRegexRewrite, or with nothing; a directResponse or
+abort status outside 200..600; an http2Error abort; a fault percentage outside 0.0001..100
+(0 aside); a CORS method Istio does not accept (methods are upper case); a CORS maxAge that is
+not whole seconds; an empty prefix match (but on uri) or regex match; a regex that is not
+valid RE2; a match port above 65535.
 
 DestinationRule: no host or an invalid one; a subset without name, with an invalid name or a
 name used twice; a trafficPolicy that sets nothing, a portLevelSettings entry without port or
@@ -700,6 +706,7 @@ func (c ml027) httpRoute(hp string, i int, h *networkingapi.HTTPRoute, delegateV
 	if rt := h.GetRetries(); rt != nil {
 		c.retries(hp+".retries", rt)
 	}
+	c.httpRouteExtras(hp, h)
 	var total int32
 	for i, d := range h.GetRoute() {
 		dp := func() string { return fmt.Sprintf("%s.route[%d]", hp, i) }
@@ -758,6 +765,147 @@ func (c ml027) destination(at func() string, d *networkingapi.Destination) {
 	if p := d.GetPort(); p != nil && (p.GetNumber() < 1 || p.GetNumber() > 65535) {
 		c.report(dp+".port", "destination port %d is outside 1..65535", p.GetNumber())
 	}
+}
+
+// httpRouteExtras follows validateHTTPRedirect, validateHTTPRewrite,
+// validateHTTPDirectResponse, validateHTTPFaultInjection, validateCORSPolicy
+// and validateHTTPRouteMatchRequest (virtualservice.go).
+func (c ml027) httpRouteExtras(hp string, h *networkingapi.HTTPRoute) {
+	if rd := h.GetRedirect(); rd != nil {
+		rp := hp + ".redirect"
+		switch {
+		case rd.GetUri() == "" && rd.GetAuthority() == "" && rd.GetRedirectPort() == nil && rd.GetScheme() == "":
+			c.report(rp, "the redirect sets none of uri, authority, scheme or port")
+		case rd.GetRedirectCode() != 0 && (rd.GetRedirectCode() < 300 || rd.GetRedirectCode() > 399):
+			c.report(rp+".redirectCode", "redirectCode %d is not a 3xx code", rd.GetRedirectCode())
+		case rd.GetScheme() != "" && rd.GetScheme() != "http" && rd.GetScheme() != "https":
+			c.report(rp+".scheme", "redirect scheme %q is not http or https", rd.GetScheme())
+		}
+	}
+	if rw := h.GetRewrite(); rw != nil {
+		switch {
+		case rw.GetUri() != "" && rw.GetUriRegexRewrite() != nil:
+			c.report(hp+".rewrite", "the rewrite sets both uri and uriRegexRewrite")
+		case rw.GetUri() == "" && rw.GetUriRegexRewrite() == nil && rw.GetAuthority() == "":
+			c.report(hp+".rewrite", "the rewrite sets none of uri, uriRegexRewrite or authority")
+		case rw.GetUriRegexRewrite() != nil && (rw.GetUriRegexRewrite().GetMatch() == "" || rw.GetUriRegexRewrite().GetRewrite() == ""):
+			c.report(hp+".rewrite.uriRegexRewrite", "uriRegexRewrite needs both match and rewrite")
+		case rw.GetUriRegexRewrite() != nil:
+			c.regex(hp+".rewrite.uriRegexRewrite.match", rw.GetUriRegexRewrite().GetMatch())
+		}
+	}
+	if dr := h.GetDirectResponse(); dr != nil && (dr.GetStatus() < 200 || dr.GetStatus() > 600) {
+		c.report(hp+".directResponse.status", "directResponse status %d is outside 200..600", dr.GetStatus())
+	}
+	if a := h.GetFault().GetAbort(); a != nil {
+		ap := hp + ".fault.abort"
+		if a.GetHttp2Error() != "" {
+			c.report(ap+".http2Error", "http2Error abort faults are not supported")
+		}
+		if st, ok := a.GetErrorType().(*networkingapi.HTTPFaultInjection_Abort_HttpStatus); ok && (st.HttpStatus < 200 || st.HttpStatus > 600) {
+			c.report(ap+".httpStatus", "abort httpStatus %d is outside 200..600", st.HttpStatus)
+		}
+		c.percentage(ap+".percentage", a.GetPercentage())
+	}
+	if d := h.GetFault().GetDelay(); d != nil {
+		c.percentage(hp+".fault.delay.percentage", d.GetPercentage())
+	}
+	if cors := h.GetCorsPolicy(); cors != nil {
+		for i, m := range cors.GetAllowMethods() {
+			if !corsMethods[m] {
+				c.report(fmt.Sprintf("%s.corsPolicy.allowMethods[%d]", hp, i), "corsPolicy method %q is not one Istio accepts (%s, in upper case)", m, "GET, HEAD, POST, PUT, PATCH, DELETE, CONNECT, OPTIONS, TRACE or *")
+			}
+		}
+		c.duration(hp, "corsPolicy.maxAge", cors.GetMaxAge())
+		if ma := cors.GetMaxAge(); ma != nil && ma.GetNanos() > 0 && durationProblem(ma) == "" {
+			c.report(hp+".corsPolicy.maxAge", "corsPolicy maxAge %s is not a whole number of seconds", ma.AsDuration())
+		}
+	}
+	for i, m := range h.GetMatch() {
+		if m == nil {
+			continue
+		}
+		mp := fmt.Sprintf("%s.match[%d]", hp, i)
+		c.stringMatch(mp+".uri", m.GetUri(), true)
+		c.stringMatch(mp+".scheme", m.GetScheme(), false)
+		c.stringMatch(mp+".method", m.GetMethod(), false)
+		c.stringMatch(mp+".authority", m.GetAuthority(), false)
+		for _, k := range sortedKeys(m.GetHeaders()) {
+			c.stringMatch(mapEntryPath(mp+".headers", k), m.GetHeaders()[k], false)
+		}
+		for _, k := range sortedKeys(m.GetQueryParams()) {
+			c.stringMatch(mapEntryPath(mp+".queryParams", k), m.GetQueryParams()[k], false)
+		}
+		for _, k := range sortedKeys(m.GetWithoutHeaders()) {
+			if sm := m.GetWithoutHeaders()[k]; sm.GetRegex() != "*" {
+				c.stringMatch(mapEntryPath(mp+".withoutHeaders", k), sm, false)
+			}
+		}
+		if p := m.GetPort(); p > 65535 {
+			c.report(mp+".port", "match port %d is outside 1..65535", p)
+		}
+	}
+}
+
+// corsMethods is validation.supportedCORSMethods.
+var corsMethods = map[string]bool{
+	"GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true,
+	"CONNECT": true, "OPTIONS": true, "TRACE": true, "*": true,
+}
+
+// stringMatch follows validateStringMatch (allowEmptyPrefix for uri, as
+// Envoy allows an empty path prefix).
+func (c ml027) stringMatch(path string, sm *networkingapi.StringMatch, allowEmptyPrefix bool) {
+	switch mt := sm.GetMatchType().(type) {
+	case *networkingapi.StringMatch_Prefix:
+		if mt.Prefix == "" && !allowEmptyPrefix {
+			c.report(path+".prefix", "the prefix match is empty")
+		}
+	case *networkingapi.StringMatch_Regex:
+		if mt.Regex == "" {
+			c.report(path+".regex", "the regex match is empty")
+			return
+		}
+		c.regex(path+".regex", mt.Regex)
+	}
+}
+
+// regex follows validateStringRegexp: Envoy's RE2, at most 1024 characters.
+func (c ml027) regex(path, re string) {
+	if len(re) > 1024 {
+		c.report(path, "the regex is longer than 1024 characters")
+		return
+	}
+	if _, err := regexp.Compile(re); err != nil {
+		c.report(path, "regex %q is not valid RE2 syntax (%v)", re, err)
+	}
+}
+
+// percentage follows validatePercentage: 0, or 0.0001..100.
+func (c ml027) percentage(path string, p *networkingapi.Percent) {
+	if p == nil {
+		return
+	}
+	if v := p.GetValue(); v < 0 || v > 100 || (v > 0 && v < 0.0001) {
+		c.report(path+".value", "percentage %v is neither 0 nor within 0.0001..100", v)
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// mapEntryPath is the path of a map entry, as the loader writes it.
+func mapEntryPath(parent, key string) string {
+	if strings.ContainsAny(key, ".[]") {
+		return parent + "[" + key + "]"
+	}
+	return parent + "." + key
 }
 
 // lazyLabel names an http route in a message (its name, else its index),
