@@ -77,6 +77,11 @@ endpoints; an endpoint address that is neither an IP nor a DNS name with resolut
 several hosts with a TCP (or unset) protocol port when resolution is not NONE; an invalid
 address, or a CIDR address with resolution DNS; workloadSelector together with endpoints.
 
+VirtualService, DestinationRule and ServiceEntry: an exportTo entry listed twice (. and the
+resource's own namespace included, when the resource names its namespace), ~ outside a
+ServiceEntry, an entry that is not ., * or a namespace name, * or ~ together with other
+entries.
+
 PeerAuthentication: portLevelMtls without a selector (mesh- or namespace-wide policy), or on
 port 0.
 
@@ -566,6 +571,7 @@ func (c ml027) virtualService() {
 			}
 		}
 	}
+	c.exportTo(vs.GetExportTo(), false)
 	if !delegate && len(vs.GetHttp()) == 0 && len(vs.GetTcp()) == 0 && len(vs.GetTls()) == 0 {
 		c.report("spec", "the VirtualService has no http, tcp or tls routes")
 	}
@@ -908,6 +914,43 @@ func mapEntryPath(parent, key string) string {
 	return parent + "." + key
 }
 
+// exportTo follows validateExportTo. "." stands for the resource's own
+// namespace, which is unknown for a file resource without one: then "."
+// and a namespace name are never called duplicates.
+func (c ml027) exportTo(list []string, serviceEntry bool) {
+	r := c.pass.Resource
+	ownKnown := !fieldOmitted(r, "metadata", "namespace")
+	seen := map[string]string{} // key -> the entry that named it
+	for i, e := range list {
+		ep := fmt.Sprintf("spec.exportTo[%d]", i)
+		key := e
+		if e == "." && ownKnown {
+			key = r.Namespace()
+		}
+		prev, dup := seen[key]
+		switch {
+		case dup && prev != e:
+			c.report(ep, "exportTo lists both . and the resource's own namespace %s", r.Namespace())
+		case dup:
+			c.report(ep, "exportTo lists %q twice", e)
+		case serviceEntry && e == "~":
+			seen[key] = e
+		case e == "~":
+			c.report(ep, "exportTo ~ (no one) is allowed only in ServiceEntries")
+		case e != "." && e != "*" && !isDNS1123Label(e):
+			c.report(ep, "exportTo entry %q is not ., * or a namespace name", e)
+		default:
+			seen[key] = e
+		}
+	}
+	if _, all := seen["*"]; all && len(list) > 1 {
+		c.report("spec.exportTo", "exportTo lists * (everyone) together with other entries")
+	}
+	if _, none := seen["~"]; none && len(list) > 1 {
+		c.report("spec.exportTo", "exportTo lists ~ (no one) together with other entries")
+	}
+}
+
 // lazyLabel names an http route in a message (its name, else its index),
 // formatted only when a message is.
 type lazyLabel struct {
@@ -964,6 +1007,7 @@ func (c ml027) destinationRule() {
 		c.report("spec.host", "host %q is invalid: %s", h, why)
 	}
 	c.trafficPolicy("spec.trafficPolicy", dr.GetTrafficPolicy())
+	c.exportTo(dr.GetExportTo(), false)
 	names := map[string]int{}
 	for i, s := range dr.GetSubsets() {
 		sp := fmt.Sprintf("spec.subsets[%d]", i)
@@ -1117,6 +1161,7 @@ func (c ml027) serviceEntry() {
 	if se.GetWorkloadSelector() != nil && se.GetEndpoints() != nil {
 		c.report("spec.workloadSelector", "the ServiceEntry has both workloadSelector and endpoints")
 	}
+	c.exportTo(se.GetExportTo(), true)
 	hosts := se.GetHosts()
 	if len(hosts) == 0 {
 		c.report(written(r, "spec", "hosts"), "the ServiceEntry has no hosts")
