@@ -66,6 +66,9 @@ type Mesh struct {
 	// IstioVersion is the mesh's Istio (proxy) version, such as "1.24.2", from
 	// the config file's mesh.istioVersion; "" when unknown.
 	IstioVersion string
+	// RegistryOnly is set when the mesh config's outboundTrafficPolicy is
+	// REGISTRY_ONLY: a host outside the service registry gets 502.
+	RegistryOnly bool
 }
 
 // DefaultMesh returns Istio's defaults.
@@ -116,6 +119,9 @@ func (m Mesh) withConfig(mc *MeshConfig) Mesh {
 	}
 	if md := s.GetDefaultConfig().GetProxyMetadata(); len(md) > 0 {
 		m.ProxyMetadata = md
+	}
+	if s.GetOutboundTrafficPolicy().GetMode() == meshconfig.MeshConfig_OutboundTrafficPolicy_REGISTRY_ONLY {
+		m.RegistryOnly = true
 	}
 	return m
 }

@@ -25,6 +25,8 @@ func Registry() []*Check {
 		ServiceEntryAddressesRequired,
 		IneffectiveEnvoyFilterOperation,
 		EnvoyFilterPinnedToProxyVersion,
+		RejectedByIstio,
+		DeprecatedField,
 	}
 }
 

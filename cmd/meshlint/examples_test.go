@@ -68,6 +68,8 @@ func TestExamples(t *testing.T) {
 		"23-serviceentry-addresses-required.yaml":     {"ML023 billing-db"},
 		"25-ineffective-envoyfilter-operation.yaml":   {"ML025 strip-debug"},
 		"26-envoyfilter-pinned-to-proxy-version.yaml": {"ML026 lua-audit"},
+		"27-rejected-by-istio.yaml":                   {"ML027 store"},
+		"28-deprecated-field.yaml":                    {"ML028 payments"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("findings per example file differ (-want +got):\n%s", diff)

@@ -324,6 +324,26 @@ spec:
       operation: INSERT_FIRST
       value: {name: envoy.filters.http.lua}
 `}},
+	{"ML027", "rejected-by-istio", []string{`
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: store, namespace: e2e-ml027}
+spec:
+  selector: {app: gw-ml027}
+  servers:
+  - port: {number: 443, name: https, protocol: HTTPS}
+    hosts: [store.ml027.example.com]
+    tls: {mode: SIMPLE}
+`}},
+	{"ML028", "deprecated-field", []string{`
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: payments, namespace: e2e-ml028}
+spec:
+  host: payments
+  trafficPolicy:
+    outlierDetection: {consecutiveErrors: 5, interval: 10s}
+`}},
 }
 
 func TestWarningPerFinding(t *testing.T) {
