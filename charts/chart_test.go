@@ -565,6 +565,9 @@ func assertWebhook(t *testing.T, c *rendered, failurePolicy admissionv1.FailureP
 		{map[string]string{"kubernetes.io/metadata.name": "shop", "meshlint.io/ignore": "false"}, true},
 		{map[string]string{"kubernetes.io/metadata.name": "kube-system"}, false},
 		{map[string]string{"kubernetes.io/metadata.name": "legacy", "meshlint.io/ignore": "true"}, false},
+		// The webhook's own namespace: its Service and the chart's objects there are never
+		// sent to it (a broken webhook must not stand in the way of its own repair).
+		{map[string]string{"kubernetes.io/metadata.name": c.namespace}, false},
 	} {
 		if got := sel.Matches(labels.Set(ns.labels)); got != ns.want {
 			t.Errorf("namespace %v validated = %v, want %v", ns.labels, got, ns.want)
@@ -1066,4 +1069,89 @@ func TestPointAt(t *testing.T) {
 	if diff := cmp.Diff(rules, vwc.Webhooks[0].Rules); diff != "" {
 		t.Errorf("PointAt changed the rules:\n%s", diff)
 	}
+}
+
+// TestChartBugs holds the regression tests of issue 12, item 7's bugs.
+func TestChartBugs(t *testing.T) {
+	t.Run("config.mesh.configMap is accepted and used", func(t *testing.T) {
+		r, err := RenderWith(Options{Values: map[string]any{"config": map[string]any{"mesh": map[string]any{"configMap": "istio-1-24"}}}})
+		if err != nil {
+			t.Fatalf("the values schema rejects config.mesh.configMap, which both READMEs document: %v", err)
+		}
+		c := render(t, Options{Values: map[string]any{"config": map[string]any{"mesh": map[string]any{"configMap": "istio-1-24"}}}})
+		if got := parseConfig(t, c).Mesh.MeshConfigMap(); got != "istio-1-24" {
+			t.Errorf("mesh config map = %q, want istio-1-24", got)
+		}
+		assertRBAC(t, c, "selfManaged")
+		if !strings.Contains(r.Notes, "ConfigMap istio-1-24 in istio-system") {
+			t.Errorf("NOTES do not name the mesh ConfigMap istio-1-24:\n%s", r.Notes)
+		}
+	})
+	t.Run("NOTES name the mesh ConfigMap read", func(t *testing.T) {
+		for _, tc := range []struct {
+			name   string
+			values map[string]any
+			want   string
+		}{
+			{"default", nil, "ConfigMap istio in istio-system"},
+			{"meshConfig values", map[string]any{"meshConfig": map[string]any{"namespace": "istio-root", "configMap": "istio-canary"}}, "ConfigMap istio-canary in istio-root"},
+			{"config overrides meshConfig", map[string]any{
+				"meshConfig": map[string]any{"configMap": "istio-canary"},
+				"config":     map[string]any{"mesh": map[string]any{"rootNamespace": "mesh-root", "configMap": "istio-stable"}},
+			}, "ConfigMap istio-stable in mesh-root"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				r, err := RenderWith(Options{Values: tc.values})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(r.Notes, tc.want) {
+					t.Errorf("NOTES lack %q:\n%s", tc.want, r.Notes)
+				}
+			})
+		}
+	})
+	t.Run("no PodDisruptionBudget that blocks drains", func(t *testing.T) {
+		for _, tc := range []struct {
+			name     string
+			values   map[string]any
+			wantPDB  bool
+			wantMinA string
+		}{
+			{"one replica", map[string]any{"replicaCount": 1}, false, ""},
+			{"one replica, percentage", map[string]any{"replicaCount": 1, "podDisruptionBudget": map[string]any{"minAvailable": "50%"}}, false, ""},
+			{"two replicas", map[string]any{"replicaCount": 2}, true, "1"},
+			{"three replicas, two kept", map[string]any{"replicaCount": 3, "podDisruptionBudget": map[string]any{"minAvailable": 2}}, true, "2"},
+			{"disabled", map[string]any{"podDisruptionBudget": map[string]any{"enabled": false}}, false, ""},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				c := render(t, Options{Values: tc.values})
+				if got := c.pdb != nil; got != tc.wantPDB {
+					t.Fatalf("PodDisruptionBudget rendered = %v, want %v", got, tc.wantPDB)
+				}
+				if c.pdb != nil && c.pdb.Spec.MinAvailable.String() != tc.wantMinA {
+					t.Errorf("minAvailable = %s, want %s", c.pdb.Spec.MinAvailable.String(), tc.wantMinA)
+				}
+			})
+		}
+	})
+	t.Run("minAvailable that no drain can satisfy is refused", func(t *testing.T) {
+		_, err := Render(map[string]any{"replicaCount": 2, "podDisruptionBudget": map[string]any{"minAvailable": 2}})
+		if err == nil || !strings.Contains(err.Error(), "podDisruptionBudget.minAvailable") {
+			t.Errorf("err = %v, want one naming podDisruptionBudget.minAvailable", err)
+		}
+	})
+	t.Run("own namespace excluded with other exclusions", func(t *testing.T) {
+		c := render(t, Options{Namespace: "mesh-tools", Values: map[string]any{"webhook": map[string]any{"excludeNamespaces": []any{}}}})
+		sel, err := metav1.LabelSelectorAsSelector(c.vwc.Webhooks[0].NamespaceSelector)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sel.Matches(labels.Set{"kubernetes.io/metadata.name": "mesh-tools"}) {
+			t.Errorf("namespaceSelector %s validates the webhook's own namespace mesh-tools", sel)
+		}
+		if !sel.Matches(labels.Set{"kubernetes.io/metadata.name": "kube-system"}) {
+			t.Errorf("namespaceSelector %s skips kube-system although excludeNamespaces is empty", sel)
+		}
+	})
 }

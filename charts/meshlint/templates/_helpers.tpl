@@ -103,3 +103,9 @@ selfManaged
 {{- $mesh := default (dict) (get (default (dict) .Values.config) "mesh") }}
 {{- default .Values.meshConfig.namespace (get $mesh "rootNamespace") }}
 {{- end }}
+
+{{/* The namespaces never validated, as a JSON array: webhook.excludeNamespaces and the release
+namespace, so that a broken webhook never stands in the way of its own repair. */}}
+{{- define "meshlint.excludedNamespaces" -}}
+{{- concat .Values.webhook.excludeNamespaces (list .Release.Namespace) | uniq | toJson }}
+{{- end }}
