@@ -2,7 +2,6 @@ package webhook
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/http"
@@ -21,7 +20,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
-	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/meshlint/meshlint/cluster"
@@ -53,6 +51,8 @@ type Options struct {
 	Timeout time.Duration
 	// Certs turns on self-managed serving certificates (see package certs).
 	Certs certs.Options
+	// Serving bounds slow clients of the webhook server (DefaultServingOptions for zero fields).
+	Serving ServingOptions
 }
 
 // DefaultOptions returns the defaults of the command's flags.
@@ -60,6 +60,7 @@ func DefaultOptions() Options {
 	return Options{
 		Port: 9443, Mode: ModeWarn, EnforceSeverity: lint.SeverityError,
 		MetricsBindAddress: ":8080", HealthProbeBindAddress: ":8081", Timeout: DefaultTimeout,
+		Serving: DefaultServingOptions(),
 	}
 }
 
@@ -133,14 +134,13 @@ func Run(ctx context.Context, restCfg *rest.Config, opts Options, log logr.Logge
 		return fmt.Errorf("adding the cache sync waiter: %w", err)
 	}
 
-	srv := ctrlwebhook.NewServer(ctrlwebhook.Options{
-		Host: opts.Host, Port: opts.Port, CertDir: opts.CertDir,
-		TLSOpts: []func(*tls.Config){func(c *tls.Config) {
-			c.MinVersion = tls.VersionTLS12
-			// HTTP/2 stays off (rapid-reset hardening); the API server
-			// speaks HTTP/1.1 to webhooks anyway.
-			c.NextProtos = []string{"http/1.1"}
-		}},
+	tlsMetrics := NewTLSMetrics()
+	if err := tlsMetrics.Register(ctrlmetrics.Registry); err != nil {
+		return err
+	}
+	srv := NewServer(ServerOptions{
+		Host: opts.Host, Port: opts.Port, CertDir: opts.CertDir, Serving: opts.Serving,
+		Metrics: tlsMetrics, Log: log.WithName("webhook-server"),
 	})
 	srv.Register(Path, &admission.Webhook{
 		Handler:      h,
