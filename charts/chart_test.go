@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -40,6 +41,8 @@ type rendered struct {
 	secrets    []*corev1.Secret
 	sa         *corev1.ServiceAccount
 	rbac       rbacSet
+	vap        *admissionv1.ValidatingAdmissionPolicy
+	vapBinding *admissionv1.ValidatingAdmissionPolicyBinding
 }
 
 func render(t *testing.T, opts Options) *rendered {
@@ -83,6 +86,10 @@ func render(t *testing.T, opts Options) *rendered {
 			c.rbac.roles = append(c.rbac.roles, typed[rbacv1.Role](t, o))
 		case "RoleBinding":
 			c.rbac.roleBindings = append(c.rbac.roleBindings, typed[rbacv1.RoleBinding](t, o))
+		case "ValidatingAdmissionPolicy":
+			c.vap = typed[admissionv1.ValidatingAdmissionPolicy](t, o)
+		case "ValidatingAdmissionPolicyBinding":
+			c.vapBinding = typed[admissionv1.ValidatingAdmissionPolicyBinding](t, o)
 		case "Certificate", "Issuer", "ServiceMonitor":
 			// CRDs: checked field by field where used.
 		default:
@@ -338,6 +345,10 @@ func TestDefaults(t *testing.T) {
 		assertRBAC(t, c, "selfManaged")
 	})
 
+	t.Run("caBundle-only policy", func(t *testing.T) {
+		assertCABundlePolicy(t, c, true)
+	})
+
 	t.Run("config", func(t *testing.T) {
 		cfg := parseConfig(t, c)
 		if cfg.Mesh.RootNamespace != "istio-system" {
@@ -349,7 +360,7 @@ func TestDefaults(t *testing.T) {
 		for _, o := range c.objs {
 			ns := o.GetNamespace()
 			switch o.GetKind() {
-			case "ValidatingWebhookConfiguration", "ClusterRole", "ClusterRoleBinding":
+			case "ValidatingWebhookConfiguration", "ClusterRole", "ClusterRoleBinding", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding":
 				if ns != "" {
 					t.Errorf("cluster-scoped %s %s has namespace %q", o.GetKind(), o.GetName(), ns)
 				}
@@ -824,6 +835,7 @@ func TestVariants(t *testing.T) {
 				}
 				assertSecretVolume(t, c, "my-tls")
 				assertRBAC(t, c, "existing")
+				assertCABundlePolicy(t, c, false)
 			},
 		},
 		{
@@ -942,6 +954,7 @@ func assertCertManager(t *testing.T, c *rendered, cert *unstructured.Unstructure
 	}
 	assertSecretVolume(t, c, secretName)
 	assertRBAC(t, c, "certManager")
+	assertCABundlePolicy(t, c, false)
 }
 
 func assertSecretVolume(t *testing.T, c *rendered, secret string) {
@@ -1154,4 +1167,61 @@ func TestChartBugs(t *testing.T) {
 			t.Errorf("namespaceSelector %s skips kube-system although excludeNamespaces is empty", sel)
 		}
 	})
+}
+
+// assertCABundlePolicy checks that the ValidatingAdmissionPolicy limiting the webhook's
+// ServiceAccount to caBundle updates is rendered (want) or not, and bound. What it refuses and
+// allows is tested against the API server (test/e2e TestCABundleOnlyPolicy).
+func assertCABundlePolicy(t *testing.T, c *rendered, want bool) {
+	t.Helper()
+	if !want {
+		if c.vap != nil || c.vapBinding != nil {
+			t.Errorf("ValidatingAdmissionPolicy %v rendered without self-managed certificates", c.vap.Name)
+		}
+		return
+	}
+	if c.vap == nil || c.vapBinding == nil {
+		t.Fatalf("no ValidatingAdmissionPolicy and binding limiting the webhook to caBundle updates")
+	}
+	if c.vapBinding.Spec.PolicyName != c.vap.Name || !slices.Equal(c.vapBinding.Spec.ValidationActions, []admissionv1.ValidationAction{admissionv1.Deny}) {
+		t.Errorf("binding %+v does not deny with policy %s", c.vapBinding.Spec, c.vap.Name)
+	}
+	sa := "system:serviceaccount:" + c.namespace + ":" + c.deployment.Spec.Template.Spec.ServiceAccountName
+	if mc := c.vap.Spec.MatchConditions; len(mc) != 1 || !strings.Contains(mc[0].Expression, strconv.Quote(sa)) {
+		t.Errorf("matchConditions %+v do not select the pods' ServiceAccount %s", mc, sa)
+	}
+	var rules []string
+	for _, r := range c.vap.Spec.MatchConstraints.ResourceRules {
+		rules = append(rules, fmt.Sprint(r.APIGroups, r.Resources, r.Operations))
+	}
+	if want := `[[admissionregistration.k8s.io] [validatingwebhookconfigurations] [CREATE UPDATE DELETE]]`; fmt.Sprint(rules) != want {
+		t.Errorf("policy matches %v, want %s", rules, want)
+	}
+}
+
+// TestKubeVersion: the chart installs on the Kubernetes versions that serve what it renders
+// (admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy is GA from 1.30), managed clusters'
+// pre-release version suffixes included, and refuses older ones at install time.
+func TestKubeVersion(t *testing.T) {
+	for _, tc := range []struct {
+		version string
+		ok      bool
+	}{
+		{"v1.30.0", true},
+		{"v1.30.4-eks-a737599", true},
+		{"v1.31.1-gke.1146000", true},
+		{DefaultKubeVersion, true},
+		{"v1.29.9", false},
+		{"v1.27.0", false},
+	} {
+		t.Run(tc.version, func(t *testing.T) {
+			_, err := RenderWith(Options{KubeVersion: tc.version})
+			if tc.ok && err != nil {
+				t.Errorf("refused: %v", err)
+			}
+			if !tc.ok && (err == nil || !strings.Contains(err.Error(), "kubeVersion")) {
+				t.Errorf("err = %v, want the chart's kubeVersion to refuse %s", err, tc.version)
+			}
+		})
+	}
 }

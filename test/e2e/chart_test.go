@@ -180,7 +180,7 @@ func TestChartObjectsAcceptedByAPIServer(t *testing.T) {
 		// kinds the variant must render, so that it tests what it says
 		kinds []string
 	}{
-		{"defaults", charts.Options{}, []string{"Secret", "PodDisruptionBudget"}},
+		{"defaults", charts.Options{}, []string{"Secret", "PodDisruptionBudget", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"}},
 		{"enforce mode", charts.Options{ReleaseName: "enforce", Values: map[string]any{
 			"mode": "enforce", "enforceSeverity": "warning",
 		}}, nil},
@@ -492,7 +492,9 @@ func TestSelfManagedCertificates(t *testing.T) {
 	dr := newDryRunner(t)
 	for _, o := range objs {
 		switch o.GetKind() {
-		case "Secret", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding":
+		case "Secret", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding",
+			// The caBundle injection below runs under the chart's policy.
+			"ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding":
 		default:
 			continue
 		}

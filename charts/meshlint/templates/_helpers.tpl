@@ -109,3 +109,13 @@ namespace, so that a broken webhook never stands in the way of its own repair. *
 {{- define "meshlint.excludedNamespaces" -}}
 {{- concat .Values.webhook.excludeNamespaces (list .Release.Namespace) | uniq | toJson }}
 {{- end }}
+
+{{/* The ServiceAccount the pods run as. */}}
+{{- define "meshlint.serviceAccountName" -}}
+{{- include "meshlint.fullname" . }}
+{{- end }}
+
+{{/* The ValidatingAdmissionPolicy (and binding) that limits the webhook to caBundle updates. */}}
+{{- define "meshlint.caBundlePolicyName" -}}
+{{- printf "%s-cabundle-only" (include "meshlint.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
