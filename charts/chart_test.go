@@ -13,6 +13,7 @@ import (
 	admissionv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -90,6 +91,8 @@ func render(t *testing.T, opts Options) *rendered {
 			c.vap = typed[admissionv1.ValidatingAdmissionPolicy](t, o)
 		case "ValidatingAdmissionPolicyBinding":
 			c.vapBinding = typed[admissionv1.ValidatingAdmissionPolicyBinding](t, o)
+		case "NetworkPolicy":
+			// Checked where rendered.
 		case "Certificate", "Issuer", "ServiceMonitor":
 			// CRDs: checked field by field where used.
 		default:
@@ -102,13 +105,20 @@ func render(t *testing.T, opts Options) *rendered {
 	}{
 		{"Deployment", c.deployment != nil}, {"Service", c.service != nil},
 		{"ValidatingWebhookConfiguration", c.vwc != nil}, {"ConfigMap", c.configMap != nil},
-		{"ServiceAccount", c.sa != nil},
+		// Unless serviceAccount.create is off.
+		{"ServiceAccount", c.sa != nil || !c.createsServiceAccount(opts)},
 	} {
 		if !want.ok {
 			t.Fatalf("no %s rendered", want.kind)
 		}
 	}
 	return c
+}
+
+func (c *rendered) createsServiceAccount(opts Options) bool {
+	sa, _ := opts.Values["serviceAccount"].(map[string]any)
+	create, ok := sa["create"].(bool)
+	return !ok || create
 }
 
 func typed[T any](t *testing.T, u *unstructured.Unstructured) *T {
@@ -663,18 +673,43 @@ func (s rbacSet) allows(sa, saNamespace string, r request) bool {
 
 func assertRBAC(t *testing.T, c *rendered, certSource string) {
 	t.Helper()
-	sa, ns := c.sa.Name, c.namespace
-	if sa != c.deployment.Spec.Template.Spec.ServiceAccountName {
-		t.Fatalf("rendered ServiceAccount %q is not the pod's", sa)
+	sa, ns := c.deployment.Spec.Template.Spec.ServiceAccountName, c.namespace
+	if c.sa != nil && c.sa.Name != sa {
+		t.Fatalf("rendered ServiceAccount %q is not the pod's %q", c.sa.Name, sa)
 	}
 	certSecret := ""
 	if len(c.secrets) == 1 {
 		certSecret = c.secrets[0].Name
 	}
 
+	// With metrics.secure the webhook asks the API server who may read /metrics: create on
+	// tokenreviews and subjectaccessreviews, and nothing else is created.
+	secureMetrics := c.args()["--metrics-secure"] == "true"
+	reviews := []request{
+		{"create", "authentication.k8s.io", "tokenreviews", "", ""},
+		{"create", "authorization.k8s.io", "subjectaccessreviews", "", ""},
+	}
+	metricsReader := ""
+	if secureMetrics {
+		metricsReader = c.vwc.Name + "-metrics-reader"
+	}
+
 	// No wildcards, no escalation verbs, anywhere.
 	var all []rbacv1.PolicyRule
 	for _, r := range c.rbac.clusterRoles {
+		if r.Name == metricsReader {
+			// For scrapers, bound by users: GET /metrics and nothing else.
+			want := []rbacv1.PolicyRule{{NonResourceURLs: []string{"/metrics"}, Verbs: []string{"get"}}}
+			if diff := cmp.Diff(want, r.Rules); diff != "" {
+				t.Errorf("ClusterRole %s (-want +got):\n%s", r.Name, diff)
+			}
+			for _, b := range c.rbac.clusterRoleBindings {
+				if b.RoleRef.Name == r.Name {
+					t.Errorf("ClusterRoleBinding %s binds %s: the scrapers are the user's to bind", b.Name, r.Name)
+				}
+			}
+			continue
+		}
 		all = append(all, r.Rules...)
 		if r.AggregationRule != nil {
 			t.Errorf("ClusterRole %s aggregates", r.Name)
@@ -689,8 +724,9 @@ func assertRBAC(t *testing.T, c *rendered, certSource string) {
 				t.Errorf("rule %+v has a wildcard", rule)
 			}
 		}
+		review := slices.Contains(rule.Resources, "tokenreviews") || slices.Contains(rule.Resources, "subjectaccessreviews")
 		for _, v := range rule.Verbs {
-			if !slices.Contains([]string{"get", "list", "watch", "update"}, v) {
+			if !slices.Contains([]string{"get", "list", "watch", "update"}, v) && !(secureMetrics && review && v == "create") {
 				t.Errorf("rule %+v grants %q", rule, v)
 			}
 		}
@@ -758,6 +794,13 @@ func assertRBAC(t *testing.T, c *rendered, certSource string) {
 			denied = append(denied, self...)
 		}
 	}
+	if secureMetrics {
+		allowed = append(allowed, reviews...)
+	} else {
+		denied = append(denied, reviews...)
+	}
+	denied = append(denied, request{"create", "authorization.k8s.io", "selfsubjectaccessreviews", "", ""},
+		request{"create", "authorization.k8s.io", "localsubjectaccessreviews", ns, ""})
 	for _, r := range allowed {
 		if !c.rbac.allows(sa, ns, r) {
 			t.Errorf("denied, want allowed: %s", r)
@@ -1222,6 +1265,234 @@ func TestKubeVersion(t *testing.T) {
 			if !tc.ok && (err == nil || !strings.Contains(err.Error(), "kubeVersion")) {
 				t.Errorf("err = %v, want the chart's kubeVersion to refuse %s", err, tc.version)
 			}
+		})
+	}
+}
+
+// TestKnobs renders each value that Gatekeeper, Kyverno and cert-manager charts offer and users
+// of this one asked for, and checks it lands where it must without loosening anything else.
+func TestKnobs(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+		// restricted: the pod still meets the restricted Pod Security Standard.
+		restricted bool
+		assert     func(t *testing.T, c *rendered)
+	}{
+		{
+			name: "hostNetwork",
+			opts: Options{Values: map[string]any{"hostNetwork": true, "webhook": map[string]any{"port": 10250 + 3}}},
+			assert: func(t *testing.T, c *rendered) {
+				pod := c.deployment.Spec.Template.Spec
+				if !pod.HostNetwork || pod.DNSPolicy != corev1.DNSClusterFirstWithHostNet {
+					t.Errorf("hostNetwork %v dnsPolicy %q, want true and ClusterFirstWithHostNet", pod.HostNetwork, pod.DNSPolicy)
+				}
+				if got := c.args()["--port"]; got != "10253" || portNamed(t, c.container(), "webhook") != 10253 {
+					t.Errorf("--port=%s, want the node port 10253 as the container port", got)
+				}
+			},
+		},
+		{
+			name: "OpenShift: UIDs from the namespace's range",
+			opts: Options{Values: map[string]any{
+				"podSecurityContext": map[string]any{"runAsUser": nil, "runAsGroup": nil, "fsGroup": nil},
+				"securityContext":    map[string]any{"runAsUser": nil, "runAsGroup": nil},
+			}},
+			restricted: true,
+			assert: func(t *testing.T, c *rendered) {
+				psc := c.deployment.Spec.Template.Spec.SecurityContext
+				sc := c.container().SecurityContext
+				if psc.RunAsUser != nil || psc.RunAsGroup != nil || psc.FSGroup != nil || sc.RunAsUser != nil || sc.RunAsGroup != nil {
+					t.Errorf("pod %+v container %+v still pin UIDs", psc, sc)
+				}
+			},
+		},
+		{
+			name: "securityContext keys merge into the defaults",
+			opts: Options{Values: map[string]any{
+				"podSecurityContext": map[string]any{"fsGroup": 2000, "supplementalGroups": []any{3000}},
+				"securityContext":    map[string]any{"runAsUser": 1001},
+			}},
+			restricted: true,
+			assert: func(t *testing.T, c *rendered) {
+				psc := c.deployment.Spec.Template.Spec.SecurityContext
+				if deref(psc.FSGroup) != int64(2000) || !slices.Equal(psc.SupplementalGroups, []int64{3000}) || deref(psc.RunAsUser) != int64(65532) {
+					t.Errorf("pod securityContext %+v, want fsGroup 2000, supplementalGroups [3000], runAsUser 65532 kept", psc)
+				}
+				if sc := c.container().SecurityContext; deref(sc.RunAsUser) != int64(1001) {
+					t.Errorf("container runAsUser %v, want 1001", deref(sc.RunAsUser))
+				}
+			},
+		},
+		{
+			name: "extraArgs and extraEnv",
+			opts: Options{Values: map[string]any{
+				"extraArgs": []any{"--timeout=1500ms", "--mode=enforce"},
+				"extraEnv":  []any{map[string]any{"name": "GOMAXPROCS", "value": "1"}},
+			}},
+			restricted: true,
+			assert: func(t *testing.T, c *rendered) {
+				args := c.container().Args
+				if n := len(args); n < 2 || args[n-2] != "--timeout=1500ms" || args[n-1] != "--mode=enforce" {
+					t.Errorf("args %q do not end with the extra ones (last wins)", args)
+				}
+				var names []string
+				for _, e := range c.container().Env {
+					names = append(names, e.Name)
+				}
+				if !slices.Equal(names, []string{"POD_NAMESPACE", "GOMAXPROCS"}) {
+					t.Errorf("env %v, want POD_NAMESPACE and GOMAXPROCS", names)
+				}
+			},
+		},
+		{
+			name:       "existing ServiceAccount",
+			opts:       Options{Values: map[string]any{"serviceAccount": map[string]any{"create": false, "name": "mesh-tools"}}},
+			restricted: true,
+			assert: func(t *testing.T, c *rendered) {
+				c.none("ServiceAccount")
+				if got := c.deployment.Spec.Template.Spec.ServiceAccountName; got != "mesh-tools" {
+					t.Errorf("serviceAccountName %q, want mesh-tools", got)
+				}
+				assertRBAC(t, c, "selfManaged")
+				assertCABundlePolicy(t, c, true)
+			},
+		},
+		{
+			name:       "named ServiceAccount, created",
+			opts:       Options{Values: map[string]any{"serviceAccount": map[string]any{"name": "mesh-tools"}}},
+			restricted: true,
+			assert: func(t *testing.T, c *rendered) {
+				if c.sa == nil || c.sa.Name != "mesh-tools" {
+					t.Fatalf("ServiceAccount %v, want mesh-tools", c.sa)
+				}
+				assertRBAC(t, c, "selfManaged")
+				assertCABundlePolicy(t, c, true)
+			},
+		},
+		{
+			name:       "RBAC managed elsewhere",
+			opts:       Options{Values: map[string]any{"rbac": map[string]any{"create": false}}},
+			restricted: true,
+			assert: func(t *testing.T, c *rendered) {
+				c.none("ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding")
+				// The policy is not RBAC: it still holds the ServiceAccount to caBundle.
+				assertCABundlePolicy(t, c, true)
+			},
+		},
+		{
+			name: "NetworkPolicy",
+			opts: Options{Values: map[string]any{"networkPolicy": map[string]any{
+				"enabled":     true,
+				"metricsFrom": []any{map[string]any{"namespaceSelector": map[string]any{"matchLabels": map[string]any{"kubernetes.io/metadata.name": "monitoring"}}}},
+			}}},
+			restricted: true,
+			assert: func(t *testing.T, c *rendered) {
+				np := typed[networkingv1.NetworkPolicy](t, c.find("NetworkPolicy"))
+				if !selects(&np.Spec.PodSelector, c.deployment.Spec.Template.Labels) {
+					t.Errorf("NetworkPolicy selects %v, not the pods %v", np.Spec.PodSelector, c.deployment.Spec.Template.Labels)
+				}
+				from := map[string]int{}
+				for _, rule := range np.Spec.Ingress {
+					for _, p := range rule.Ports {
+						portNamed(t, c.container(), p.Port.String()) // a named container port
+						from[p.Port.String()] = len(rule.From)
+					}
+				}
+				if want := map[string]int{"webhook": 0, "metrics": 1, "health": 0}; fmt.Sprint(from) != fmt.Sprint(want) {
+					t.Errorf("ingress peers by port %v, want %v (the API server's address is unknown)", from, want)
+				}
+				if !slices.Equal(np.Spec.PolicyTypes, []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}) {
+					t.Errorf("policyTypes %v, want Ingress only", np.Spec.PolicyTypes)
+				}
+			},
+		},
+		{
+			name: "metrics.secure",
+			opts: Options{Values: map[string]any{"metrics": map[string]any{
+				"secure": true, "serviceMonitor": map[string]any{"enabled": true},
+			}}},
+			restricted: true,
+			assert: func(t *testing.T, c *rendered) {
+				if c.args()["--metrics-secure"] != "true" {
+					t.Errorf("args %v lack --metrics-secure=true", c.container().Args)
+				}
+				var port *corev1.ServicePort
+				for i, p := range c.service.Spec.Ports {
+					if p.TargetPort.String() == "metrics" {
+						port = &c.service.Spec.Ports[i]
+					}
+				}
+				if port == nil || port.Name != "https-metrics" || deref(port.AppProtocol) != "https" {
+					t.Errorf("metrics Service port %+v, want https-metrics with appProtocol https", port)
+				}
+				sm := c.find("ServiceMonitor")
+				eps, _, _ := unstructured.NestedSlice(sm.Object, "spec", "endpoints")
+				ep, _ := eps[0].(map[string]any)
+				if ep["port"] != "https-metrics" || ep["scheme"] != "https" || ep["bearerTokenFile"] == nil {
+					t.Errorf("ServiceMonitor endpoint %v, want https on https-metrics with the scraper's token", ep)
+				}
+				if Find(c.objs, "ClusterRole", c.vwc.Name+"-metrics-reader") == nil {
+					t.Errorf("no ClusterRole %s-metrics-reader for scrapers", c.vwc.Name)
+				}
+				assertRBAC(t, c, "selfManaged")
+			},
+		},
+		{
+			name: "Service and webhook annotations",
+			opts: Options{Values: map[string]any{
+				"service": map[string]any{"annotations": map[string]any{"service.beta.kubernetes.io/aws-load-balancer-internal": "true"}},
+				"webhook": map[string]any{"annotations": map[string]any{"argocd.argoproj.io/sync-options": "ServerSideApply=true"}},
+			}},
+			restricted: true,
+			assert: func(t *testing.T, c *rendered) {
+				if c.service.Annotations["service.beta.kubernetes.io/aws-load-balancer-internal"] != "true" {
+					t.Errorf("Service annotations %v", c.service.Annotations)
+				}
+				if c.vwc.Annotations["argocd.argoproj.io/sync-options"] != "ServerSideApply=true" {
+					t.Errorf("webhook configuration annotations %v", c.vwc.Annotations)
+				}
+			},
+		},
+		{
+			name: "webhook annotations beside cert-manager's",
+			opts: Options{Values: map[string]any{
+				"certManager": map[string]any{"enabled": true},
+				"webhook":     map[string]any{"annotations": map[string]any{"team": "mesh"}},
+			}},
+			restricted: true,
+			assert: func(t *testing.T, c *rendered) {
+				if c.vwc.Annotations["team"] != "mesh" || c.vwc.Annotations["cert-manager.io/inject-ca-from"] == "" {
+					t.Errorf("annotations %v, want team and cert-manager's inject-ca-from", c.vwc.Annotations)
+				}
+			},
+		},
+		{
+			name: "namespaceSelector replaced",
+			opts: Options{Values: map[string]any{"webhook": map[string]any{
+				"namespaceSelector": map[string]any{"matchLabels": map[string]any{"meshlint.io/lint": "true"}},
+				"objectSelector":    map[string]any{"matchExpressions": []any{map[string]any{"key": "skip-lint", "operator": "DoesNotExist"}}},
+			}}},
+			restricted: true,
+			assert: func(t *testing.T, c *rendered) {
+				wh := c.vwc.Webhooks[0]
+				want := &metav1.LabelSelector{MatchLabels: map[string]string{"meshlint.io/lint": "true"}}
+				if diff := cmp.Diff(want, wh.NamespaceSelector); diff != "" {
+					t.Errorf("namespaceSelector (-want +got):\n%s", diff)
+				}
+				if wh.ObjectSelector == nil || len(wh.ObjectSelector.MatchExpressions) != 1 {
+					t.Errorf("objectSelector %+v, want the one expression", wh.ObjectSelector)
+				}
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := render(t, tc.opts)
+			if tc.restricted {
+				assertRestricted(t, &c.deployment.Spec.Template.Spec)
+			}
+			tc.assert(t, c)
 		})
 	}
 }

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
@@ -47,6 +49,10 @@ type Options struct {
 	// MetricsBindAddress and HealthProbeBindAddress take "0" to disable.
 	MetricsBindAddress     string
 	HealthProbeBindAddress string
+	// MetricsSecure serves /metrics over HTTPS (a self-signed certificate) to clients the API
+	// server authenticates with a TokenReview and authorizes for GET /metrics with a
+	// SubjectAccessReview; the ServiceAccount needs create on both.
+	MetricsSecure bool
 	// Timeout bounds the checks of one request (DefaultTimeout when zero).
 	Timeout time.Duration
 	// Certs turns on self-managed serving certificates (see package certs).
@@ -91,7 +97,7 @@ func Run(ctx context.Context, restCfg *rest.Config, opts Options, log logr.Logge
 	mgr, err := manager.New(restCfg, manager.Options{
 		Scheme:                 cluster.Scheme(),
 		Logger:                 log,
-		Metrics:                metricsserver.Options{BindAddress: opts.MetricsBindAddress},
+		Metrics:                metricsOptions(opts),
 		HealthProbeBindAddress: opts.HealthProbeBindAddress,
 		// Validation is read-only: every replica serves, no leader needed.
 		LeaderElection: false,
@@ -206,6 +212,19 @@ func Run(ctx context.Context, restCfg *rest.Config, opts Options, log logr.Logge
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// metricsOptions configures controller-runtime's metrics server: plain HTTP, or with
+// MetricsSecure HTTPS behind its authentication and authorization filter, with the webhook
+// server's TLS settings.
+func metricsOptions(opts Options) metricsserver.Options {
+	m := metricsserver.Options{BindAddress: opts.MetricsBindAddress}
+	if opts.MetricsSecure {
+		m.SecureServing = true
+		m.FilterProvider = filters.WithAuthenticationAndAuthorization
+		m.TLSOpts = []func(*tls.Config){hardenTLS}
+	}
+	return m
+}
 
 // everyReplica marks a runnable that runs on every replica, leader or not
 // (there is no leader election), and that the manager starts without

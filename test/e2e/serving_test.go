@@ -2,18 +2,27 @@ package e2e
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
+	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/meshlint/meshlint/charts"
 )
@@ -185,4 +194,158 @@ func TestStaleCABundleCounted(t *testing.T) {
 	if after := certificateRejections(t, p); after != before {
 		t.Errorf("certificate rejections went from %v to %v with the right caBundle", before, after)
 	}
+}
+
+// webhookKubeconfig writes a kubeconfig authenticating as the chart's ServiceAccount sa in ns
+// (a client certificate for its user name, which RBAC matches to ServiceAccount subjects) and
+// returns its path.
+func webhookKubeconfig(t *testing.T, ns, sa string) string {
+	t.Helper()
+	user, err := env.AddUser(envtest.User{
+		Name:   "system:serviceaccount:" + ns + ":" + sa,
+		Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + ns},
+	}, restCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kubeconfig, err := user.KubeConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := os.WriteFile(path, kubeconfig, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestSecureMetrics runs the webhook as the chart renders it with metrics.secure: as its
+// ServiceAccount, with the chart's RBAC, and --metrics-secure. /metrics then answers over HTTPS
+// only to a bearer token the API server authenticates (TokenReview) and authorizes for GET
+// /metrics (SubjectAccessReview): a scraper bound to the chart's metrics-reader ClusterRole gets
+// the series, a ServiceAccount without it gets 403, no token 401, and plain HTTP nothing.
+func TestSecureMetrics(t *testing.T) {
+	const (
+		release = "secmetrics"
+		ns      = "e2e-secmetrics-system"
+	)
+	ctx := context.Background()
+	cs, err := kubernetes.NewForConfig(restCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := charts.RenderWith(charts.Options{ReleaseName: release, Namespace: ns, Values: map[string]any{
+		"metrics": map[string]any{"secure": true},
+	}})
+	if err != nil {
+		t.Fatalf("rendering: %v", err)
+	}
+	dep := fromUnstructured[appsv1.Deployment](t, oneOfKind(t, r.Objects, "Deployment"))
+	if !slices.Contains(dep.Spec.Template.Spec.Containers[0].Args, "--metrics-secure=true") {
+		t.Fatalf("the Deployment does not pass --metrics-secure=true: %q", dep.Spec.Template.Spec.Containers[0].Args)
+	}
+	for _, o := range r.Objects {
+		if o.GetNamespace() != "" {
+			createNamespace(t, o.GetNamespace(), false)
+		}
+	}
+	installChartObjects(t, r, ns, "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding")
+	reader := ""
+	for _, o := range charts.OfKind(r.Objects, "ClusterRole") {
+		if strings.HasSuffix(o.GetName(), "-metrics-reader") {
+			reader = o.GetName()
+		}
+	}
+	if reader == "" {
+		t.Fatal("the chart renders no metrics-reader ClusterRole")
+	}
+
+	// Two would-be scrapers: one bound to the chart's metrics-reader ClusterRole, one not.
+	for _, name := range []string{"scraper", "stranger"} {
+		if _, err := cs.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	binding := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "e2e-secmetrics-scraper"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: reader},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: "scraper", Namespace: ns}},
+	}
+	if _, err := cs.RbacV1().ClusterRoleBindings().Create(ctx, binding, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cs.RbacV1().ClusterRoleBindings().Delete(context.Background(), binding.Name, metav1.DeleteOptions{})
+	})
+	token := func(sa string) string {
+		t.Helper()
+		tr, err := cs.CoreV1().ServiceAccounts(ns).CreateToken(ctx, sa, &authenticationv1.TokenRequest{
+			Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: ptr(int64(600))},
+		}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatalf("requesting a token for %s: %v", sa, err)
+		}
+		return tr.Status.Token
+	}
+
+	sa := oneOfKind(t, r.Objects, "ServiceAccount").GetName()
+	p, _ := startOwnWebhook(t, "secmetrics", "--kubeconfig", webhookKubeconfig(t, ns, sa), "--metrics-secure")
+	url := fmt.Sprintf("https://127.0.0.1:%d/metrics", p.metricsPort)
+	// The metrics server's certificate is self-signed; what is checked here is who gets in.
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}, //nolint:gosec // self-signed by design
+	}}
+	get := func(bearer string) (int, string, error) {
+		req, err := http.NewRequest(http.MethodGet, url, nil)
+		if err != nil {
+			return 0, "", err
+		}
+		if bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+bearer)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), err
+	}
+	for _, tc := range []struct {
+		name   string
+		bearer string
+		want   int
+	}{
+		{"no token", "", http.StatusUnauthorized},
+		// controller-runtime's filter answers 500 when the TokenReview says the token is invalid.
+		{"a token the API server does not know", "not-a-token", http.StatusInternalServerError},
+		{"a ServiceAccount without the metrics-reader role", token("stranger"), http.StatusForbidden},
+		{"a ServiceAccount bound to the metrics-reader role", token("scraper"), http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, body, err := get(tc.bearer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if code != tc.want {
+				t.Fatalf("HTTP %d, want %d: %.300s", code, tc.want, body)
+			}
+			if code == http.StatusOK && !strings.Contains(body, "meshlint_webhook_tls_handshake_errors_total") {
+				t.Errorf("/metrics lacks meshlint's series:\n%.500s", body)
+			}
+			if code != http.StatusOK && strings.Contains(body, "meshlint_") {
+				t.Errorf("refused, but the body has the series")
+			}
+		})
+	}
+	t.Run("plain HTTP", func(t *testing.T) {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", p.metricsPort))
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if strings.Contains(string(body), "meshlint_") {
+				t.Errorf("plain HTTP served the series")
+			}
+		}
+	})
 }

@@ -110,12 +110,28 @@ namespace, so that a broken webhook never stands in the way of its own repair. *
 {{- concat .Values.webhook.excludeNamespaces (list .Release.Namespace) | uniq | toJson }}
 {{- end }}
 
-{{/* The ServiceAccount the pods run as. */}}
+{{/* The ServiceAccount the pods run as: serviceAccount.name, or the full name. */}}
 {{- define "meshlint.serviceAccountName" -}}
-{{- include "meshlint.fullname" . }}
+{{- default (include "meshlint.fullname" .) .Values.serviceAccount.name }}
 {{- end }}
 
 {{/* The ValidatingAdmissionPolicy (and binding) that limits the webhook to caBundle updates. */}}
 {{- define "meshlint.caBundlePolicyName" -}}
 {{- printf "%s-cabundle-only" (include "meshlint.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The Certificate whose CA cert-manager's CA injector puts into caBundle. */}}
+{{- define "meshlint.caInjectFrom" -}}
+{{- printf "%s/%s" .Release.Namespace (include "meshlint.fullname" .) }}
+{{- end }}
+
+{{/* The ClusterRole that may GET /metrics with metrics.secure. */}}
+{{- define "meshlint.metricsReaderName" -}}
+{{- printf "%s-metrics-reader" (include "meshlint.clusterRoleName" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The Service port of /metrics: https-metrics with metrics.secure, so that Istio and
+meshlint's own ML003 read the protocol right. */}}
+{{- define "meshlint.metricsPortName" -}}
+{{- if .Values.metrics.secure }}https-metrics{{ else }}http-metrics{{ end }}
 {{- end }}
