@@ -840,18 +840,51 @@ func TestVariants(t *testing.T) {
 			},
 		},
 		{
-			name: "cert-manager with its own self-signed issuer",
+			name: "cert-manager with a CA of its own",
 			opts: Options{Values: map[string]any{"certManager": map[string]any{"enabled": true}}},
 			assert: func(t *testing.T, c *rendered) {
-				cert := c.find("Certificate")
-				issuer := c.find("Issuer")
-				if _, ok, _ := unstructured.NestedMap(issuer.Object, "spec", "selfSigned"); !ok {
-					t.Errorf("issuer %s is not self-signed", issuer.GetName())
+				// A self-signed Issuer makes the CA, a CA Issuer signs the serving certificate
+				// with it, and the webhook configuration trusts the CA: renewing the serving
+				// certificate never changes caBundle.
+				var selfSigned, caIssuer, ca, serving *unstructured.Unstructured
+				for _, o := range OfKind(c.objs, "Issuer") {
+					if _, ok, _ := unstructured.NestedMap(o.Object, "spec", "selfSigned"); ok {
+						selfSigned = o
+					}
+					if _, ok, _ := unstructured.NestedMap(o.Object, "spec", "ca"); ok {
+						caIssuer = o
+					}
 				}
-				if got := str(t, cert, "spec", "issuerRef", "name"); got != issuer.GetName() {
-					t.Errorf("certificate issuerRef = %q, want %q", got, issuer.GetName())
+				for _, o := range OfKind(c.objs, "Certificate") {
+					if isCA, _, _ := unstructured.NestedBool(o.Object, "spec", "isCA"); isCA {
+						ca = o
+					} else {
+						serving = o
+					}
 				}
-				assertCertManager(t, c, cert)
+				if selfSigned == nil || caIssuer == nil || ca == nil || serving == nil || len(OfKind(c.objs, "Issuer")) != 2 || len(OfKind(c.objs, "Certificate")) != 2 {
+					t.Fatalf("want a self-signed Issuer, a CA Issuer, a CA Certificate and a serving Certificate; got %d Issuers, %d Certificates",
+						len(OfKind(c.objs, "Issuer")), len(OfKind(c.objs, "Certificate")))
+				}
+				if got := str(t, ca, "spec", "issuerRef", "name"); got != selfSigned.GetName() {
+					t.Errorf("CA issuerRef = %q, want the self-signed Issuer %q", got, selfSigned.GetName())
+				}
+				if got, want := str(t, caIssuer, "spec", "ca", "secretName"), str(t, ca, "spec", "secretName"); got != want {
+					t.Errorf("CA Issuer signs with Secret %q, the CA Certificate writes %q", got, want)
+				}
+				if got := str(t, ca, "spec", "privateKey", "rotationPolicy"); got != "Never" {
+					t.Errorf("CA privateKey.rotationPolicy = %q, want Never: a renewed CA with a new key would not verify the serving certificates it signed before", got)
+				}
+				if got := str(t, ca, "spec", "duration"); got != "43800h" {
+					t.Errorf("CA duration = %q, want certManager.caDuration's 43800h", got)
+				}
+				if got := str(t, serving, "spec", "issuerRef", "name"); got != caIssuer.GetName() {
+					t.Errorf("serving certificate issuerRef = %q, want the CA Issuer %q", got, caIssuer.GetName())
+				}
+				if got, want := c.vwc.Annotations["cert-manager.io/inject-ca-from"], c.namespace+"/"+ca.GetName(); got != want {
+					t.Errorf("inject-ca-from = %q, want the CA Certificate %q", got, want)
+				}
+				assertCertManager(t, c, serving, ca)
 			},
 		},
 		{
@@ -865,7 +898,8 @@ func TestVariants(t *testing.T) {
 				if got := str(t, cert, "spec", "issuerRef", "kind") + "/" + str(t, cert, "spec", "issuerRef", "name"); got != "ClusterIssuer/corp-ca" {
 					t.Errorf("issuerRef = %s, want ClusterIssuer/corp-ca", got)
 				}
-				assertCertManager(t, c, cert)
+				// The issuer's CA comes with the serving certificate's Secret (ca.crt).
+				assertCertManager(t, c, cert, cert)
 			},
 		},
 		{
@@ -979,14 +1013,16 @@ func TestVariants(t *testing.T) {
 	}
 }
 
-func assertCertManager(t *testing.T, c *rendered, cert *unstructured.Unstructured) {
+// assertCertManager checks cert-manager mode: cert is the serving certificate, trusted the
+// Certificate whose ca.crt cainjector puts into caBundle.
+func assertCertManager(t *testing.T, c *rendered, cert, trusted *unstructured.Unstructured) {
 	t.Helper()
 	secretName := str(t, cert, "spec", "secretName")
 	dnsNames, _, _ := unstructured.NestedStringSlice(cert.Object, "spec", "dnsNames")
 	if want := c.service.Name + "." + c.namespace + ".svc"; !slices.Contains(dnsNames, want) {
 		t.Errorf("certificate dnsNames %v lack %s", dnsNames, want)
 	}
-	if got, want := c.vwc.Annotations["cert-manager.io/inject-ca-from"], c.namespace+"/"+cert.GetName(); got != want {
+	if got, want := c.vwc.Annotations["cert-manager.io/inject-ca-from"], c.namespace+"/"+trusted.GetName(); got != want {
 		t.Errorf("inject-ca-from = %q, want %q", got, want)
 	}
 	if c.vwc.Webhooks[0].ClientConfig.CABundle != nil {

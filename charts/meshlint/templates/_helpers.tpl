@@ -120,9 +120,19 @@ namespace, so that a broken webhook never stands in the way of its own repair. *
 {{- printf "%s-cabundle-only" (include "meshlint.fullname" .) | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
-{{/* The Certificate whose CA cert-manager's CA injector puts into caBundle. */}}
+{{/* The CA Certificate (and its Secret and Issuer) of cert-manager mode without an issuerRef. */}}
+{{- define "meshlint.caName" -}}
+{{- printf "%s-ca" (include "meshlint.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The Certificate whose ca.crt cert-manager's CA injector puts into caBundle: the chart's CA,
+or with certManager.issuerRef the serving certificate (whose ca.crt is that issuer's CA). */}}
 {{- define "meshlint.caInjectFrom" -}}
+{{- if .Values.certManager.issuerRef }}
 {{- printf "%s/%s" .Release.Namespace (include "meshlint.fullname" .) }}
+{{- else }}
+{{- printf "%s/%s" .Release.Namespace (include "meshlint.caName" .) }}
+{{- end }}
 {{- end }}
 
 {{/* The ClusterRole that may GET /metrics with metrics.secure. */}}
