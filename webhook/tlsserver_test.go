@@ -14,9 +14,11 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -360,5 +362,33 @@ func TestDefaultServingOptions(t *testing.T) {
 	}
 	if got := (ServingOptions{}).withDefaults(); got != d {
 		t.Errorf("zero ServingOptions complete to %+v, want the defaults %+v", got, d)
+	}
+}
+
+// TestHandshakeFailure classifies the errors crypto/tls and net return from a server handshake;
+// the alerts are the ones clients other than Go send (OpenSSL: unknown_ca).
+func TestHandshakeFailure(t *testing.T) {
+	remote := func(a tls.AlertError) error { return &net.OpError{Op: "remote error", Err: a} }
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"Go client, unknown authority", remote(42), HandshakeCertificateRejected},
+		{"OpenSSL client, unknown CA", remote(48), HandshakeCertificateRejected},
+		{"expired certificate", remote(45), HandshakeCertificateRejected},
+		{"handshake_failure alert", remote(40), HandshakeRemoteAlert},
+		{"protocol_version alert", remote(70), HandshakeRemoteAlert},
+		{"deadline", &net.OpError{Op: "read", Err: os.ErrDeadlineExceeded}, HandshakeTimeout},
+		{"EOF", io.EOF, HandshakeClientClosed},
+		{"reset", &net.OpError{Op: "read", Err: &os.SyscallError{Syscall: "read", Err: syscall.ECONNRESET}}, HandshakeClientClosed},
+		{"plain HTTP", tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}, HandshakeNotTLS},
+		{"no shared cipher", errors.New("tls: no cipher suite supported by both client and server"), HandshakeOther},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := handshakeFailure(tc.err); got != tc.want {
+				t.Errorf("handshakeFailure(%v) = %s, want %s", tc.err, got, tc.want)
+			}
+		})
 	}
 }
