@@ -141,6 +141,14 @@ func TestStaleCABundleCounted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The metrics server starts beside the others; /readyz does not wait for it.
+	eventually(t, 30*time.Second, "the metrics server listening", func() error {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", p.metricsPort))
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	})
 	if got := certificateRejections(t, p); got != 0 {
 		t.Fatalf("%v certificate rejections before any request, want 0", got)
 	}
@@ -311,6 +319,11 @@ func TestSecureMetrics(t *testing.T) {
 		b, err := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b), err
 	}
+	// The metrics server starts beside the others; /readyz does not wait for it.
+	eventually(t, 30*time.Second, "the secure metrics server listening", func() error {
+		_, _, err := get("")
+		return err
+	})
 	for _, tc := range []struct {
 		name   string
 		bearer string
