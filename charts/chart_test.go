@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 	admissionv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -40,6 +42,8 @@ type rendered struct {
 	secrets    []*corev1.Secret
 	sa         *corev1.ServiceAccount
 	rbac       rbacSet
+	vap        *admissionv1.ValidatingAdmissionPolicy
+	vapBinding *admissionv1.ValidatingAdmissionPolicyBinding
 }
 
 func render(t *testing.T, opts Options) *rendered {
@@ -83,6 +87,12 @@ func render(t *testing.T, opts Options) *rendered {
 			c.rbac.roles = append(c.rbac.roles, typed[rbacv1.Role](t, o))
 		case "RoleBinding":
 			c.rbac.roleBindings = append(c.rbac.roleBindings, typed[rbacv1.RoleBinding](t, o))
+		case "ValidatingAdmissionPolicy":
+			c.vap = typed[admissionv1.ValidatingAdmissionPolicy](t, o)
+		case "ValidatingAdmissionPolicyBinding":
+			c.vapBinding = typed[admissionv1.ValidatingAdmissionPolicyBinding](t, o)
+		case "NetworkPolicy":
+			// Checked where rendered.
 		case "Certificate", "Issuer", "ServiceMonitor":
 			// CRDs: checked field by field where used.
 		default:
@@ -95,13 +105,20 @@ func render(t *testing.T, opts Options) *rendered {
 	}{
 		{"Deployment", c.deployment != nil}, {"Service", c.service != nil},
 		{"ValidatingWebhookConfiguration", c.vwc != nil}, {"ConfigMap", c.configMap != nil},
-		{"ServiceAccount", c.sa != nil},
+		// Unless serviceAccount.create is off.
+		{"ServiceAccount", c.sa != nil || !c.createsServiceAccount(opts)},
 	} {
 		if !want.ok {
 			t.Fatalf("no %s rendered", want.kind)
 		}
 	}
 	return c
+}
+
+func (c *rendered) createsServiceAccount(opts Options) bool {
+	sa, _ := opts.Values["serviceAccount"].(map[string]any)
+	create, ok := sa["create"].(bool)
+	return !ok || create
 }
 
 func typed[T any](t *testing.T, u *unstructured.Unstructured) *T {
@@ -338,6 +355,10 @@ func TestDefaults(t *testing.T) {
 		assertRBAC(t, c, "selfManaged")
 	})
 
+	t.Run("caBundle-only policy", func(t *testing.T) {
+		assertCABundlePolicy(t, c, true)
+	})
+
 	t.Run("config", func(t *testing.T) {
 		cfg := parseConfig(t, c)
 		if cfg.Mesh.RootNamespace != "istio-system" {
@@ -349,7 +370,7 @@ func TestDefaults(t *testing.T) {
 		for _, o := range c.objs {
 			ns := o.GetNamespace()
 			switch o.GetKind() {
-			case "ValidatingWebhookConfiguration", "ClusterRole", "ClusterRoleBinding":
+			case "ValidatingWebhookConfiguration", "ClusterRole", "ClusterRoleBinding", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding":
 				if ns != "" {
 					t.Errorf("cluster-scoped %s %s has namespace %q", o.GetKind(), o.GetName(), ns)
 				}
@@ -477,6 +498,18 @@ func watchedResources(t *testing.T) map[schema.GroupResource]string {
 	return out
 }
 
+// readByOtherChecks reports whether some check of the catalog reads kind on
+// behalf of other resources (Check.Affects takes it), so that deleting one
+// can cause findings elsewhere.
+func readByOtherChecks(kind lint.Kind) bool {
+	for _, c := range lint.Registry() {
+		if c.Affects != nil && (slices.Contains(c.Reads, kind) || slices.Contains(c.Kinds, kind)) {
+			return true
+		}
+	}
+	return false
+}
+
 // plural is the resource name the API server gives a kind (apimachinery's guesser makes
 // Gateway "gatewaies").
 func plural(kind string) string {
@@ -517,11 +550,22 @@ func assertWebhook(t *testing.T, c *rendered, failurePolicy admissionv1.FailureP
 	}
 
 	got := map[gvr]bool{}
+	kindOf := watchedResources(t)
 	for _, r := range wh.Rules {
 		ops := slices.Clone(r.Operations)
 		slices.Sort(ops)
-		if !slices.Equal(ops, []admissionv1.OperationType{admissionv1.Create, admissionv1.Update}) {
-			t.Errorf("rule %v operations = %v, want CREATE and UPDATE", r.Resources, r.Operations)
+		// DELETE for the kinds that checks read on other resources'
+		// behalf (their removal can break those), never for the others.
+		for _, res := range r.Resources {
+			want := []admissionv1.OperationType{admissionv1.Create, admissionv1.Update}
+			for gr, kind := range kindOf {
+				if gr.Resource == res && readByOtherChecks(lint.Kind(kind)) {
+					want = []admissionv1.OperationType{admissionv1.Create, admissionv1.Delete, admissionv1.Update}
+				}
+			}
+			if !slices.Equal(ops, want) {
+				t.Errorf("rule %v operations = %v, want %v for %s", r.Resources, r.Operations, want, res)
+			}
 		}
 		if r.Scope == nil || *r.Scope != admissionv1.NamespacedScope {
 			t.Errorf("rule %v scope = %v, want Namespaced", r.Resources, deref(r.Scope))
@@ -565,6 +609,9 @@ func assertWebhook(t *testing.T, c *rendered, failurePolicy admissionv1.FailureP
 		{map[string]string{"kubernetes.io/metadata.name": "shop", "meshlint.io/ignore": "false"}, true},
 		{map[string]string{"kubernetes.io/metadata.name": "kube-system"}, false},
 		{map[string]string{"kubernetes.io/metadata.name": "legacy", "meshlint.io/ignore": "true"}, false},
+		// The webhook's own namespace: its Service and the chart's objects there are never
+		// sent to it (a broken webhook must not stand in the way of its own repair).
+		{map[string]string{"kubernetes.io/metadata.name": c.namespace}, false},
 	} {
 		if got := sel.Matches(labels.Set(ns.labels)); got != ns.want {
 			t.Errorf("namespace %v validated = %v, want %v", ns.labels, got, ns.want)
@@ -649,18 +696,43 @@ func (s rbacSet) allows(sa, saNamespace string, r request) bool {
 
 func assertRBAC(t *testing.T, c *rendered, certSource string) {
 	t.Helper()
-	sa, ns := c.sa.Name, c.namespace
-	if sa != c.deployment.Spec.Template.Spec.ServiceAccountName {
-		t.Fatalf("rendered ServiceAccount %q is not the pod's", sa)
+	sa, ns := c.deployment.Spec.Template.Spec.ServiceAccountName, c.namespace
+	if c.sa != nil && c.sa.Name != sa {
+		t.Fatalf("rendered ServiceAccount %q is not the pod's %q", c.sa.Name, sa)
 	}
 	certSecret := ""
 	if len(c.secrets) == 1 {
 		certSecret = c.secrets[0].Name
 	}
 
+	// With metrics.secure the webhook asks the API server who may read /metrics: create on
+	// tokenreviews and subjectaccessreviews, and nothing else is created.
+	secureMetrics := c.args()["--metrics-secure"] == "true"
+	reviews := []request{
+		{"create", "authentication.k8s.io", "tokenreviews", "", ""},
+		{"create", "authorization.k8s.io", "subjectaccessreviews", "", ""},
+	}
+	metricsReader := ""
+	if secureMetrics {
+		metricsReader = c.vwc.Name + "-metrics-reader"
+	}
+
 	// No wildcards, no escalation verbs, anywhere.
 	var all []rbacv1.PolicyRule
 	for _, r := range c.rbac.clusterRoles {
+		if r.Name == metricsReader {
+			// For scrapers, bound by users: GET /metrics and nothing else.
+			want := []rbacv1.PolicyRule{{NonResourceURLs: []string{"/metrics"}, Verbs: []string{"get"}}}
+			if diff := cmp.Diff(want, r.Rules); diff != "" {
+				t.Errorf("ClusterRole %s (-want +got):\n%s", r.Name, diff)
+			}
+			for _, b := range c.rbac.clusterRoleBindings {
+				if b.RoleRef.Name == r.Name {
+					t.Errorf("ClusterRoleBinding %s binds %s: the scrapers are the user's to bind", b.Name, r.Name)
+				}
+			}
+			continue
+		}
 		all = append(all, r.Rules...)
 		if r.AggregationRule != nil {
 			t.Errorf("ClusterRole %s aggregates", r.Name)
@@ -675,8 +747,9 @@ func assertRBAC(t *testing.T, c *rendered, certSource string) {
 				t.Errorf("rule %+v has a wildcard", rule)
 			}
 		}
+		review := slices.Contains(rule.Resources, "tokenreviews") || slices.Contains(rule.Resources, "subjectaccessreviews")
 		for _, v := range rule.Verbs {
-			if !slices.Contains([]string{"get", "list", "watch", "update"}, v) {
+			if !slices.Contains([]string{"get", "list", "watch", "update"}, v) && !(secureMetrics && review && v == "create") {
 				t.Errorf("rule %+v grants %q", rule, v)
 			}
 		}
@@ -744,6 +817,13 @@ func assertRBAC(t *testing.T, c *rendered, certSource string) {
 			denied = append(denied, self...)
 		}
 	}
+	if secureMetrics {
+		allowed = append(allowed, reviews...)
+	} else {
+		denied = append(denied, reviews...)
+	}
+	denied = append(denied, request{"create", "authorization.k8s.io", "selfsubjectaccessreviews", "", ""},
+		request{"create", "authorization.k8s.io", "localsubjectaccessreviews", ns, ""})
 	for _, r := range allowed {
 		if !c.rbac.allows(sa, ns, r) {
 			t.Errorf("denied, want allowed: %s", r)
@@ -783,18 +863,51 @@ func TestVariants(t *testing.T) {
 			},
 		},
 		{
-			name: "cert-manager with its own self-signed issuer",
+			name: "cert-manager with a CA of its own",
 			opts: Options{Values: map[string]any{"certManager": map[string]any{"enabled": true}}},
 			assert: func(t *testing.T, c *rendered) {
-				cert := c.find("Certificate")
-				issuer := c.find("Issuer")
-				if _, ok, _ := unstructured.NestedMap(issuer.Object, "spec", "selfSigned"); !ok {
-					t.Errorf("issuer %s is not self-signed", issuer.GetName())
+				// A self-signed Issuer makes the CA, a CA Issuer signs the serving certificate
+				// with it, and the webhook configuration trusts the CA: renewing the serving
+				// certificate never changes caBundle.
+				var selfSigned, caIssuer, ca, serving *unstructured.Unstructured
+				for _, o := range OfKind(c.objs, "Issuer") {
+					if _, ok, _ := unstructured.NestedMap(o.Object, "spec", "selfSigned"); ok {
+						selfSigned = o
+					}
+					if _, ok, _ := unstructured.NestedMap(o.Object, "spec", "ca"); ok {
+						caIssuer = o
+					}
 				}
-				if got := str(t, cert, "spec", "issuerRef", "name"); got != issuer.GetName() {
-					t.Errorf("certificate issuerRef = %q, want %q", got, issuer.GetName())
+				for _, o := range OfKind(c.objs, "Certificate") {
+					if isCA, _, _ := unstructured.NestedBool(o.Object, "spec", "isCA"); isCA {
+						ca = o
+					} else {
+						serving = o
+					}
 				}
-				assertCertManager(t, c, cert)
+				if selfSigned == nil || caIssuer == nil || ca == nil || serving == nil || len(OfKind(c.objs, "Issuer")) != 2 || len(OfKind(c.objs, "Certificate")) != 2 {
+					t.Fatalf("want a self-signed Issuer, a CA Issuer, a CA Certificate and a serving Certificate; got %d Issuers, %d Certificates",
+						len(OfKind(c.objs, "Issuer")), len(OfKind(c.objs, "Certificate")))
+				}
+				if got := str(t, ca, "spec", "issuerRef", "name"); got != selfSigned.GetName() {
+					t.Errorf("CA issuerRef = %q, want the self-signed Issuer %q", got, selfSigned.GetName())
+				}
+				if got, want := str(t, caIssuer, "spec", "ca", "secretName"), str(t, ca, "spec", "secretName"); got != want {
+					t.Errorf("CA Issuer signs with Secret %q, the CA Certificate writes %q", got, want)
+				}
+				if got := str(t, ca, "spec", "privateKey", "rotationPolicy"); got != "Never" {
+					t.Errorf("CA privateKey.rotationPolicy = %q, want Never: a renewed CA with a new key would not verify the serving certificates it signed before", got)
+				}
+				if got := str(t, ca, "spec", "duration"); got != "43800h" {
+					t.Errorf("CA duration = %q, want certManager.caDuration's 43800h", got)
+				}
+				if got := str(t, serving, "spec", "issuerRef", "name"); got != caIssuer.GetName() {
+					t.Errorf("serving certificate issuerRef = %q, want the CA Issuer %q", got, caIssuer.GetName())
+				}
+				if got, want := c.vwc.Annotations["cert-manager.io/inject-ca-from"], c.namespace+"/"+ca.GetName(); got != want {
+					t.Errorf("inject-ca-from = %q, want the CA Certificate %q", got, want)
+				}
+				assertCertManager(t, c, serving, ca)
 			},
 		},
 		{
@@ -808,7 +921,8 @@ func TestVariants(t *testing.T) {
 				if got := str(t, cert, "spec", "issuerRef", "kind") + "/" + str(t, cert, "spec", "issuerRef", "name"); got != "ClusterIssuer/corp-ca" {
 					t.Errorf("issuerRef = %s, want ClusterIssuer/corp-ca", got)
 				}
-				assertCertManager(t, c, cert)
+				// The issuer's CA comes with the serving certificate's Secret (ca.crt).
+				assertCertManager(t, c, cert, cert)
 			},
 		},
 		{
@@ -821,6 +935,7 @@ func TestVariants(t *testing.T) {
 				}
 				assertSecretVolume(t, c, "my-tls")
 				assertRBAC(t, c, "existing")
+				assertCABundlePolicy(t, c, false)
 			},
 		},
 		{
@@ -924,14 +1039,16 @@ func TestVariants(t *testing.T) {
 	}
 }
 
-func assertCertManager(t *testing.T, c *rendered, cert *unstructured.Unstructured) {
+// assertCertManager checks cert-manager mode: cert is the serving certificate, trusted the
+// Certificate whose ca.crt cainjector puts into caBundle.
+func assertCertManager(t *testing.T, c *rendered, cert, trusted *unstructured.Unstructured) {
 	t.Helper()
 	secretName := str(t, cert, "spec", "secretName")
 	dnsNames, _, _ := unstructured.NestedStringSlice(cert.Object, "spec", "dnsNames")
 	if want := c.service.Name + "." + c.namespace + ".svc"; !slices.Contains(dnsNames, want) {
 		t.Errorf("certificate dnsNames %v lack %s", dnsNames, want)
 	}
-	if got, want := c.vwc.Annotations["cert-manager.io/inject-ca-from"], c.namespace+"/"+cert.GetName(); got != want {
+	if got, want := c.vwc.Annotations["cert-manager.io/inject-ca-from"], c.namespace+"/"+trusted.GetName(); got != want {
 		t.Errorf("inject-ca-from = %q, want %q", got, want)
 	}
 	if c.vwc.Webhooks[0].ClientConfig.CABundle != nil {
@@ -942,6 +1059,7 @@ func assertCertManager(t *testing.T, c *rendered, cert *unstructured.Unstructure
 	}
 	assertSecretVolume(t, c, secretName)
 	assertRBAC(t, c, "certManager")
+	assertCABundlePolicy(t, c, false)
 }
 
 func assertSecretVolume(t *testing.T, c *rendered, secret string) {
@@ -1069,5 +1187,375 @@ func TestPointAt(t *testing.T) {
 	}
 	if diff := cmp.Diff(rules, vwc.Webhooks[0].Rules); diff != "" {
 		t.Errorf("PointAt changed the rules:\n%s", diff)
+	}
+}
+
+// TestChartBugs holds the regression tests of issue 12, item 7's bugs.
+func TestChartBugs(t *testing.T) {
+	t.Run("config.mesh.configMap is accepted and used", func(t *testing.T) {
+		r, err := RenderWith(Options{Values: map[string]any{"config": map[string]any{"mesh": map[string]any{"configMap": "istio-1-24"}}}})
+		if err != nil {
+			t.Fatalf("the values schema rejects config.mesh.configMap, which both READMEs document: %v", err)
+		}
+		c := render(t, Options{Values: map[string]any{"config": map[string]any{"mesh": map[string]any{"configMap": "istio-1-24"}}}})
+		if got := parseConfig(t, c).Mesh.MeshConfigMap(); got != "istio-1-24" {
+			t.Errorf("mesh config map = %q, want istio-1-24", got)
+		}
+		assertRBAC(t, c, "selfManaged")
+		if !strings.Contains(r.Notes, "ConfigMap istio-1-24 in istio-system") {
+			t.Errorf("NOTES do not name the mesh ConfigMap istio-1-24:\n%s", r.Notes)
+		}
+	})
+	t.Run("NOTES name the mesh ConfigMap read", func(t *testing.T) {
+		for _, tc := range []struct {
+			name   string
+			values map[string]any
+			want   string
+		}{
+			{"default", nil, "ConfigMap istio in istio-system"},
+			{"meshConfig values", map[string]any{"meshConfig": map[string]any{"namespace": "istio-root", "configMap": "istio-canary"}}, "ConfigMap istio-canary in istio-root"},
+			{"config overrides meshConfig", map[string]any{
+				"meshConfig": map[string]any{"configMap": "istio-canary"},
+				"config":     map[string]any{"mesh": map[string]any{"rootNamespace": "mesh-root", "configMap": "istio-stable"}},
+			}, "ConfigMap istio-stable in mesh-root"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				r, err := RenderWith(Options{Values: tc.values})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(r.Notes, tc.want) {
+					t.Errorf("NOTES lack %q:\n%s", tc.want, r.Notes)
+				}
+			})
+		}
+	})
+	t.Run("no PodDisruptionBudget that blocks drains", func(t *testing.T) {
+		for _, tc := range []struct {
+			name     string
+			values   map[string]any
+			wantPDB  bool
+			wantMinA string
+		}{
+			{"one replica", map[string]any{"replicaCount": 1}, false, ""},
+			{"one replica, percentage", map[string]any{"replicaCount": 1, "podDisruptionBudget": map[string]any{"minAvailable": "50%"}}, false, ""},
+			{"two replicas", map[string]any{"replicaCount": 2}, true, "1"},
+			{"three replicas, two kept", map[string]any{"replicaCount": 3, "podDisruptionBudget": map[string]any{"minAvailable": 2}}, true, "2"},
+			{"disabled", map[string]any{"podDisruptionBudget": map[string]any{"enabled": false}}, false, ""},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				c := render(t, Options{Values: tc.values})
+				if got := c.pdb != nil; got != tc.wantPDB {
+					t.Fatalf("PodDisruptionBudget rendered = %v, want %v", got, tc.wantPDB)
+				}
+				if c.pdb != nil && c.pdb.Spec.MinAvailable.String() != tc.wantMinA {
+					t.Errorf("minAvailable = %s, want %s", c.pdb.Spec.MinAvailable.String(), tc.wantMinA)
+				}
+			})
+		}
+	})
+	t.Run("minAvailable that no drain can satisfy is refused", func(t *testing.T) {
+		_, err := Render(map[string]any{"replicaCount": 2, "podDisruptionBudget": map[string]any{"minAvailable": 2}})
+		if err == nil || !strings.Contains(err.Error(), "podDisruptionBudget.minAvailable") {
+			t.Errorf("err = %v, want one naming podDisruptionBudget.minAvailable", err)
+		}
+	})
+	t.Run("own namespace excluded with other exclusions", func(t *testing.T) {
+		c := render(t, Options{Namespace: "mesh-tools", Values: map[string]any{"webhook": map[string]any{"excludeNamespaces": []any{}}}})
+		sel, err := metav1.LabelSelectorAsSelector(c.vwc.Webhooks[0].NamespaceSelector)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sel.Matches(labels.Set{"kubernetes.io/metadata.name": "mesh-tools"}) {
+			t.Errorf("namespaceSelector %s validates the webhook's own namespace mesh-tools", sel)
+		}
+		if !sel.Matches(labels.Set{"kubernetes.io/metadata.name": "kube-system"}) {
+			t.Errorf("namespaceSelector %s skips kube-system although excludeNamespaces is empty", sel)
+		}
+	})
+}
+
+// assertCABundlePolicy checks that the ValidatingAdmissionPolicy limiting the webhook's
+// ServiceAccount to caBundle updates is rendered (want) or not, and bound. What it refuses and
+// allows is tested against the API server (test/e2e TestCABundleOnlyPolicy).
+func assertCABundlePolicy(t *testing.T, c *rendered, want bool) {
+	t.Helper()
+	if !want {
+		if c.vap != nil || c.vapBinding != nil {
+			t.Errorf("ValidatingAdmissionPolicy %v rendered without self-managed certificates", c.vap.Name)
+		}
+		return
+	}
+	if c.vap == nil || c.vapBinding == nil {
+		t.Fatalf("no ValidatingAdmissionPolicy and binding limiting the webhook to caBundle updates")
+	}
+	if c.vapBinding.Spec.PolicyName != c.vap.Name || !slices.Equal(c.vapBinding.Spec.ValidationActions, []admissionv1.ValidationAction{admissionv1.Deny}) {
+		t.Errorf("binding %+v does not deny with policy %s", c.vapBinding.Spec, c.vap.Name)
+	}
+	sa := "system:serviceaccount:" + c.namespace + ":" + c.deployment.Spec.Template.Spec.ServiceAccountName
+	if mc := c.vap.Spec.MatchConditions; len(mc) != 1 || !strings.Contains(mc[0].Expression, strconv.Quote(sa)) {
+		t.Errorf("matchConditions %+v do not select the pods' ServiceAccount %s", mc, sa)
+	}
+	var rules []string
+	for _, r := range c.vap.Spec.MatchConstraints.ResourceRules {
+		rules = append(rules, fmt.Sprint(r.APIGroups, r.Resources, r.Operations))
+	}
+	if want := `[[admissionregistration.k8s.io] [validatingwebhookconfigurations] [CREATE UPDATE DELETE]]`; fmt.Sprint(rules) != want {
+		t.Errorf("policy matches %v, want %s", rules, want)
+	}
+}
+
+// TestKubeVersion: the chart installs on the Kubernetes versions that serve what it renders
+// (admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy is GA from 1.30), managed clusters'
+// pre-release version suffixes included, and refuses older ones at install time.
+func TestKubeVersion(t *testing.T) {
+	for _, tc := range []struct {
+		version string
+		ok      bool
+	}{
+		{"v1.30.0", true},
+		{"v1.30.4-eks-a737599", true},
+		{"v1.31.1-gke.1146000", true},
+		{DefaultKubeVersion, true},
+		{"v1.29.9", false},
+		{"v1.27.0", false},
+	} {
+		t.Run(tc.version, func(t *testing.T) {
+			_, err := RenderWith(Options{KubeVersion: tc.version})
+			if tc.ok && err != nil {
+				t.Errorf("refused: %v", err)
+			}
+			if !tc.ok && (err == nil || !strings.Contains(err.Error(), "kubeVersion")) {
+				t.Errorf("err = %v, want the chart's kubeVersion to refuse %s", err, tc.version)
+			}
+		})
+	}
+}
+
+// TestKnobs renders each value that Gatekeeper, Kyverno and cert-manager charts offer and users
+// of this one asked for, and checks it lands where it must without loosening anything else.
+func TestKnobs(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+		// restricted: the pod still meets the restricted Pod Security Standard.
+		restricted bool
+		assert     func(t *testing.T, c *rendered)
+	}{
+		{
+			name: "hostNetwork",
+			opts: Options{Values: map[string]any{"hostNetwork": true, "webhook": map[string]any{"port": 10250 + 3}}},
+			assert: func(t *testing.T, c *rendered) {
+				pod := c.deployment.Spec.Template.Spec
+				if !pod.HostNetwork || pod.DNSPolicy != corev1.DNSClusterFirstWithHostNet {
+					t.Errorf("hostNetwork %v dnsPolicy %q, want true and ClusterFirstWithHostNet", pod.HostNetwork, pod.DNSPolicy)
+				}
+				if got := c.args()["--port"]; got != "10253" || portNamed(t, c.container(), "webhook") != 10253 {
+					t.Errorf("--port=%s, want the node port 10253 as the container port", got)
+				}
+			},
+		},
+		{
+			name: "OpenShift: UIDs from the namespace's range",
+			opts: Options{Values: map[string]any{
+				"podSecurityContext": map[string]any{"runAsUser": nil, "runAsGroup": nil, "fsGroup": nil},
+				"securityContext":    map[string]any{"runAsUser": nil, "runAsGroup": nil},
+			}},
+			restricted: true,
+			assert: func(t *testing.T, c *rendered) {
+				psc := c.deployment.Spec.Template.Spec.SecurityContext
+				sc := c.container().SecurityContext
+				if psc.RunAsUser != nil || psc.RunAsGroup != nil || psc.FSGroup != nil || sc.RunAsUser != nil || sc.RunAsGroup != nil {
+					t.Errorf("pod %+v container %+v still pin UIDs", psc, sc)
+				}
+			},
+		},
+		{
+			name: "securityContext keys merge into the defaults",
+			opts: Options{Values: map[string]any{
+				"podSecurityContext": map[string]any{"fsGroup": 2000, "supplementalGroups": []any{3000}},
+				"securityContext":    map[string]any{"runAsUser": 1001},
+			}},
+			restricted: true,
+			assert: func(t *testing.T, c *rendered) {
+				psc := c.deployment.Spec.Template.Spec.SecurityContext
+				if deref(psc.FSGroup) != int64(2000) || !slices.Equal(psc.SupplementalGroups, []int64{3000}) || deref(psc.RunAsUser) != int64(65532) {
+					t.Errorf("pod securityContext %+v, want fsGroup 2000, supplementalGroups [3000], runAsUser 65532 kept", psc)
+				}
+				if sc := c.container().SecurityContext; deref(sc.RunAsUser) != int64(1001) {
+					t.Errorf("container runAsUser %v, want 1001", deref(sc.RunAsUser))
+				}
+			},
+		},
+		{
+			name: "extraArgs and extraEnv",
+			opts: Options{Values: map[string]any{
+				"extraArgs": []any{"--timeout=1500ms", "--mode=enforce"},
+				"extraEnv":  []any{map[string]any{"name": "GOMAXPROCS", "value": "1"}},
+			}},
+			restricted: true,
+			assert: func(t *testing.T, c *rendered) {
+				args := c.container().Args
+				if n := len(args); n < 2 || args[n-2] != "--timeout=1500ms" || args[n-1] != "--mode=enforce" {
+					t.Errorf("args %q do not end with the extra ones (last wins)", args)
+				}
+				var names []string
+				for _, e := range c.container().Env {
+					names = append(names, e.Name)
+				}
+				if !slices.Equal(names, []string{"POD_NAMESPACE", "GOMAXPROCS"}) {
+					t.Errorf("env %v, want POD_NAMESPACE and GOMAXPROCS", names)
+				}
+			},
+		},
+		{
+			name:       "existing ServiceAccount",
+			opts:       Options{Values: map[string]any{"serviceAccount": map[string]any{"create": false, "name": "mesh-tools"}}},
+			restricted: true,
+			assert: func(t *testing.T, c *rendered) {
+				c.none("ServiceAccount")
+				if got := c.deployment.Spec.Template.Spec.ServiceAccountName; got != "mesh-tools" {
+					t.Errorf("serviceAccountName %q, want mesh-tools", got)
+				}
+				assertRBAC(t, c, "selfManaged")
+				assertCABundlePolicy(t, c, true)
+			},
+		},
+		{
+			name:       "named ServiceAccount, created",
+			opts:       Options{Values: map[string]any{"serviceAccount": map[string]any{"name": "mesh-tools"}}},
+			restricted: true,
+			assert: func(t *testing.T, c *rendered) {
+				if c.sa == nil || c.sa.Name != "mesh-tools" {
+					t.Fatalf("ServiceAccount %v, want mesh-tools", c.sa)
+				}
+				assertRBAC(t, c, "selfManaged")
+				assertCABundlePolicy(t, c, true)
+			},
+		},
+		{
+			name:       "RBAC managed elsewhere",
+			opts:       Options{Values: map[string]any{"rbac": map[string]any{"create": false}}},
+			restricted: true,
+			assert: func(t *testing.T, c *rendered) {
+				c.none("ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding")
+				// The policy is not RBAC: it still holds the ServiceAccount to caBundle.
+				assertCABundlePolicy(t, c, true)
+			},
+		},
+		{
+			name: "NetworkPolicy",
+			opts: Options{Values: map[string]any{"networkPolicy": map[string]any{
+				"enabled":     true,
+				"metricsFrom": []any{map[string]any{"namespaceSelector": map[string]any{"matchLabels": map[string]any{"kubernetes.io/metadata.name": "monitoring"}}}},
+			}}},
+			restricted: true,
+			assert: func(t *testing.T, c *rendered) {
+				np := typed[networkingv1.NetworkPolicy](t, c.find("NetworkPolicy"))
+				if !selects(&np.Spec.PodSelector, c.deployment.Spec.Template.Labels) {
+					t.Errorf("NetworkPolicy selects %v, not the pods %v", np.Spec.PodSelector, c.deployment.Spec.Template.Labels)
+				}
+				from := map[string]int{}
+				for _, rule := range np.Spec.Ingress {
+					for _, p := range rule.Ports {
+						portNamed(t, c.container(), p.Port.String()) // a named container port
+						from[p.Port.String()] = len(rule.From)
+					}
+				}
+				if want := map[string]int{"webhook": 0, "metrics": 1, "health": 0}; fmt.Sprint(from) != fmt.Sprint(want) {
+					t.Errorf("ingress peers by port %v, want %v (the API server's address is unknown)", from, want)
+				}
+				if !slices.Equal(np.Spec.PolicyTypes, []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}) {
+					t.Errorf("policyTypes %v, want Ingress only", np.Spec.PolicyTypes)
+				}
+			},
+		},
+		{
+			name: "metrics.secure",
+			opts: Options{Values: map[string]any{"metrics": map[string]any{
+				"secure": true, "serviceMonitor": map[string]any{"enabled": true},
+			}}},
+			restricted: true,
+			assert: func(t *testing.T, c *rendered) {
+				if c.args()["--metrics-secure"] != "true" {
+					t.Errorf("args %v lack --metrics-secure=true", c.container().Args)
+				}
+				var port *corev1.ServicePort
+				for i, p := range c.service.Spec.Ports {
+					if p.TargetPort.String() == "metrics" {
+						port = &c.service.Spec.Ports[i]
+					}
+				}
+				if port == nil || port.Name != "https-metrics" || deref(port.AppProtocol) != "https" {
+					t.Errorf("metrics Service port %+v, want https-metrics with appProtocol https", port)
+				}
+				sm := c.find("ServiceMonitor")
+				eps, _, _ := unstructured.NestedSlice(sm.Object, "spec", "endpoints")
+				ep, _ := eps[0].(map[string]any)
+				if ep["port"] != "https-metrics" || ep["scheme"] != "https" || ep["bearerTokenFile"] == nil {
+					t.Errorf("ServiceMonitor endpoint %v, want https on https-metrics with the scraper's token", ep)
+				}
+				if Find(c.objs, "ClusterRole", c.vwc.Name+"-metrics-reader") == nil {
+					t.Errorf("no ClusterRole %s-metrics-reader for scrapers", c.vwc.Name)
+				}
+				assertRBAC(t, c, "selfManaged")
+			},
+		},
+		{
+			name: "Service and webhook annotations",
+			opts: Options{Values: map[string]any{
+				"service": map[string]any{"annotations": map[string]any{"service.beta.kubernetes.io/aws-load-balancer-internal": "true"}},
+				"webhook": map[string]any{"annotations": map[string]any{"argocd.argoproj.io/sync-options": "ServerSideApply=true"}},
+			}},
+			restricted: true,
+			assert: func(t *testing.T, c *rendered) {
+				if c.service.Annotations["service.beta.kubernetes.io/aws-load-balancer-internal"] != "true" {
+					t.Errorf("Service annotations %v", c.service.Annotations)
+				}
+				if c.vwc.Annotations["argocd.argoproj.io/sync-options"] != "ServerSideApply=true" {
+					t.Errorf("webhook configuration annotations %v", c.vwc.Annotations)
+				}
+			},
+		},
+		{
+			name: "webhook annotations beside cert-manager's",
+			opts: Options{Values: map[string]any{
+				"certManager": map[string]any{"enabled": true},
+				"webhook":     map[string]any{"annotations": map[string]any{"team": "mesh"}},
+			}},
+			restricted: true,
+			assert: func(t *testing.T, c *rendered) {
+				if c.vwc.Annotations["team"] != "mesh" || c.vwc.Annotations["cert-manager.io/inject-ca-from"] == "" {
+					t.Errorf("annotations %v, want team and cert-manager's inject-ca-from", c.vwc.Annotations)
+				}
+			},
+		},
+		{
+			name: "namespaceSelector replaced",
+			opts: Options{Values: map[string]any{"webhook": map[string]any{
+				"namespaceSelector": map[string]any{"matchLabels": map[string]any{"meshlint.io/lint": "true"}},
+				"objectSelector":    map[string]any{"matchExpressions": []any{map[string]any{"key": "skip-lint", "operator": "DoesNotExist"}}},
+			}}},
+			restricted: true,
+			assert: func(t *testing.T, c *rendered) {
+				wh := c.vwc.Webhooks[0]
+				want := &metav1.LabelSelector{MatchLabels: map[string]string{"meshlint.io/lint": "true"}}
+				if diff := cmp.Diff(want, wh.NamespaceSelector); diff != "" {
+					t.Errorf("namespaceSelector (-want +got):\n%s", diff)
+				}
+				if wh.ObjectSelector == nil || len(wh.ObjectSelector.MatchExpressions) != 1 {
+					t.Errorf("objectSelector %+v, want the one expression", wh.ObjectSelector)
+				}
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := render(t, tc.opts)
+			if tc.restricted {
+				assertRestricted(t, &c.deployment.Spec.Template.Spec)
+			}
+			tc.assert(t, c)
+		})
 	}
 }

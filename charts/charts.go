@@ -113,6 +113,10 @@ func RenderWith(opts Options) (*Rendered, error) {
 	if err != nil {
 		return nil, err
 	}
+	// What `helm install` and `helm template` check before rendering.
+	if kc := c.Metadata.KubeVersion; kc != "" && !chartutil.IsCompatibleRange(kc, kv.String()) {
+		return nil, fmt.Errorf("chart requires kubeVersion: %s which is incompatible with Kubernetes %s", kc, kv.String())
+	}
 	caps := chartutil.DefaultCapabilities.Copy()
 	caps.KubeVersion = *kv
 	caps.APIVersions = append(caps.APIVersions, opts.APIVersions...)

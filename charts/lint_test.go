@@ -26,6 +26,15 @@ func TestHelmLintStrict(t *testing.T) {
 			"certs":   map[string]any{"existingSecret": "my-tls", "caBundle": "Q0EK"},
 			"metrics": map[string]any{"serviceMonitor": map[string]any{"enabled": true}},
 		}},
+		{"knobs: host network, secure metrics, network policy, external RBAC and ServiceAccount", map[string]any{
+			"hostNetwork":    true,
+			"metrics":        map[string]any{"secure": true, "serviceMonitor": map[string]any{"enabled": true}},
+			"networkPolicy":  map[string]any{"enabled": true},
+			"rbac":           map[string]any{"create": false},
+			"serviceAccount": map[string]any{"create": false, "name": "platform-meshlint"},
+			"extraArgs":      []any{"--timeout=1s"},
+			"replicaCount":   1,
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -27,7 +27,6 @@ import (
 	"github.com/go-logr/logr"
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 )
 
@@ -67,25 +66,13 @@ func writeTestCert(t testing.TB, dir string) *x509.CertPool {
 	return pool
 }
 
-// serveTLS starts controller-runtime's webhook server with the handler on
-// 127.0.0.1, with the TLS settings Run uses, and returns its base URL.
+// serveTLS starts the webhook's HTTPS server (NewServer, as Run does) with
+// the handler on 127.0.0.1 and returns its URL and a pool trusting it.
 func serveTLS(t testing.TB, h *Handler) (string, *x509.CertPool) {
 	t.Helper()
 	dir := t.TempDir()
 	pool := writeTestCert(t, dir)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	srv := ctrlwebhook.NewServer(ctrlwebhook.Options{
-		Host: "127.0.0.1", Port: port, CertDir: dir,
-		TLSOpts: []func(*tls.Config){func(c *tls.Config) {
-			c.MinVersion = tls.VersionTLS12
-			c.NextProtos = []string{"http/1.1"}
-		}},
-	})
+	srv := NewServer(ServerOptions{Host: "127.0.0.1", CertDir: dir, Log: logr.Discard()})
 	srv.Register(Path, &admission.Webhook{Handler: h, RecoverPanic: ptrTo(true),
 		LogConstructor: func(logr.Logger, *admission.Request) logr.Logger { return logr.Discard() }})
 	ctx, cancel := context.WithCancel(logr.NewContext(context.Background(), logr.Discard()))
@@ -95,20 +82,12 @@ func serveTLS(t testing.TB, h *Handler) (string, *x509.CertPool) {
 		_ = srv.Start(ctx)
 	}()
 	t.Cleanup(func() { cancel(); <-done })
-	url := fmt.Sprintf("https://127.0.0.1:%d%s", port, Path)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := tls.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port), &tls.Config{RootCAs: pool})
-		if err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("webhook server not up: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
+	select {
+	case <-srv.Listening():
+	case <-done:
+		t.Fatal("webhook server did not start")
 	}
-	return url, pool
+	return fmt.Sprintf("https://%s%s", srv.Addr(), Path), pool
 }
 
 func TestServerTLS(t *testing.T) {

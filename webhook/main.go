@@ -39,6 +39,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&enforce, "enforce-severity", opts.EnforceSeverity.String(), "lowest severity that denies in enforce mode: error, warning or info")
 	fs.BoolVar(&opts.DenyDeletes, "deny-deletes", opts.DenyDeletes, "in enforce mode, deny deleting a resource when the removal causes findings at or above --enforce-severity on others (otherwise deletes are allowed with warnings)")
 	fs.StringVar(&opts.MetricsBindAddress, "metrics-bind-address", opts.MetricsBindAddress, "address of the Prometheus /metrics endpoint (0 disables it)")
+	fs.BoolVar(&opts.MetricsSecure, "metrics-secure", opts.MetricsSecure, "serve /metrics over HTTPS to clients the API server authenticates and authorizes for GET /metrics (needs create on tokenreviews and subjectaccessreviews)")
 	fs.StringVar(&opts.HealthProbeBindAddress, "health-probe-bind-address", opts.HealthProbeBindAddress, "address of /healthz and /readyz (0 disables them)")
 	fs.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig file (in-cluster config when absent)")
 	fs.StringVar(&kubecontext, "context", "", "kubeconfig context")

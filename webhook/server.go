@@ -20,8 +20,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
-	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/meshlint/meshlint/cluster"
@@ -51,10 +51,16 @@ type Options struct {
 	// MetricsBindAddress and HealthProbeBindAddress take "0" to disable.
 	MetricsBindAddress     string
 	HealthProbeBindAddress string
+	// MetricsSecure serves /metrics over HTTPS (a self-signed certificate) to clients the API
+	// server authenticates with a TokenReview and authorizes for GET /metrics with a
+	// SubjectAccessReview; the ServiceAccount needs create on both.
+	MetricsSecure bool
 	// Timeout bounds the checks of one request (DefaultTimeout when zero).
 	Timeout time.Duration
 	// Certs turns on self-managed serving certificates (see package certs).
 	Certs certs.Options
+	// Serving bounds slow clients of the webhook server (DefaultServingOptions for zero fields).
+	Serving ServingOptions
 }
 
 // DefaultOptions returns the defaults of the command's flags.
@@ -62,6 +68,7 @@ func DefaultOptions() Options {
 	return Options{
 		Port: 9443, Mode: ModeWarn, EnforceSeverity: lint.SeverityError,
 		MetricsBindAddress: ":8080", HealthProbeBindAddress: ":8081", Timeout: DefaultTimeout,
+		Serving: DefaultServingOptions(),
 	}
 }
 
@@ -92,7 +99,7 @@ func Run(ctx context.Context, restCfg *rest.Config, opts Options, log logr.Logge
 	mgr, err := manager.New(restCfg, manager.Options{
 		Scheme:                 cluster.Scheme(),
 		Logger:                 log,
-		Metrics:                metricsserver.Options{BindAddress: opts.MetricsBindAddress},
+		Metrics:                metricsOptions(opts),
 		HealthProbeBindAddress: opts.HealthProbeBindAddress,
 		// Validation is read-only: every replica serves, no leader needed.
 		LeaderElection: false,
@@ -137,14 +144,13 @@ func Run(ctx context.Context, restCfg *rest.Config, opts Options, log logr.Logge
 		return fmt.Errorf("adding the cache sync waiter: %w", err)
 	}
 
-	srv := ctrlwebhook.NewServer(ctrlwebhook.Options{
-		Host: opts.Host, Port: opts.Port, CertDir: opts.CertDir,
-		TLSOpts: []func(*tls.Config){func(c *tls.Config) {
-			c.MinVersion = tls.VersionTLS12
-			// HTTP/2 stays off (rapid-reset hardening); the API server
-			// speaks HTTP/1.1 to webhooks anyway.
-			c.NextProtos = []string{"http/1.1"}
-		}},
+	tlsMetrics := NewTLSMetrics()
+	if err := tlsMetrics.Register(ctrlmetrics.Registry); err != nil {
+		return err
+	}
+	srv := NewServer(ServerOptions{
+		Host: opts.Host, Port: opts.Port, CertDir: opts.CertDir, Serving: opts.Serving,
+		Metrics: tlsMetrics, Log: log.WithName("webhook-server"),
 	})
 	srv.Register(Path, &admission.Webhook{
 		Handler:      h,
@@ -210,6 +216,19 @@ func Run(ctx context.Context, restCfg *rest.Config, opts Options, log logr.Logge
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// metricsOptions configures controller-runtime's metrics server: plain HTTP, or with
+// MetricsSecure HTTPS behind its authentication and authorization filter, with the webhook
+// server's TLS settings.
+func metricsOptions(opts Options) metricsserver.Options {
+	m := metricsserver.Options{BindAddress: opts.MetricsBindAddress}
+	if opts.MetricsSecure {
+		m.SecureServing = true
+		m.FilterProvider = filters.WithAuthenticationAndAuthorization
+		m.TLSOpts = []func(*tls.Config){hardenTLS}
+	}
+	return m
+}
 
 // everyReplica marks a runnable that runs on every replica, leader or not
 // (there is no leader election), and that the manager starts without

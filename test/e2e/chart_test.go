@@ -179,23 +179,25 @@ func TestChartObjectsAcceptedByAPIServer(t *testing.T) {
 		opts charts.Options
 		// kinds the variant must render, so that it tests what it says
 		kinds []string
+		// without are kinds every other variant renders that this one must not
+		without []string
 	}{
-		{"defaults", charts.Options{}, []string{"Secret", "PodDisruptionBudget"}},
+		{"defaults", charts.Options{}, []string{"Secret", "PodDisruptionBudget", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"}, nil},
 		{"enforce mode", charts.Options{ReleaseName: "enforce", Values: map[string]any{
 			"mode": "enforce", "enforceSeverity": "warning",
-		}}, nil},
+		}}, nil, nil},
 		{"cert-manager with its own issuer", charts.Options{ReleaseName: "cm", Values: map[string]any{
 			"certManager": map[string]any{"enabled": true},
-		}}, []string{"Certificate", "Issuer"}},
+		}}, []string{"Certificate", "Issuer"}, nil},
 		{"cert-manager with a cluster issuer", charts.Options{ReleaseName: "cm-cluster", Values: map[string]any{
 			"certManager": map[string]any{"enabled": true, "issuerRef": map[string]any{"name": "corp-ca", "kind": "ClusterIssuer"}},
-		}}, []string{"Certificate"}},
+		}}, []string{"Certificate"}, nil},
 		{"existing secret", charts.Options{ReleaseName: "byo", Values: map[string]any{
 			"certs": map[string]any{"existingSecret": "byo-tls", "caBundle": base64.StdEncoding.EncodeToString(ca)},
-		}}, nil},
+		}}, nil, nil},
 		{"service monitor", charts.Options{ReleaseName: "monitored", Values: map[string]any{
 			"metrics": map[string]any{"serviceMonitor": map[string]any{"enabled": true, "labels": map[string]any{"release": "prom"}}},
-		}}, []string{"ServiceMonitor"}},
+		}}, []string{"ServiceMonitor"}, nil},
 		// Every value that only renders when set, in another release
 		// namespace and Istio root namespace.
 		{"every optional value", charts.Options{ReleaseName: "prod", Namespace: "e2e-chart-tools", Values: map[string]any{
@@ -218,8 +220,18 @@ func TestChartObjectsAcceptedByAPIServer(t *testing.T) {
 				"namespaceSelectorExpressions": []any{map[string]any{"key": "team", "operator": "Exists"}},
 				"objectSelector":               map[string]any{"matchLabels": map[string]any{"meshlint.io/lint": "true"}},
 			},
-			"certs":               map[string]any{"selfManaged": map[string]any{"validity": "2160h", "lookahead": "720h"}},
-			"serviceAccount":      map[string]any{"annotations": map[string]any{"iam.gke.io/gcp-service-account": "meshlint@example.iam.gserviceaccount.com"}},
+			"certs":              map[string]any{"selfManaged": map[string]any{"validity": "2160h", "lookahead": "720h"}},
+			"serviceAccount":     map[string]any{"name": "mesh-lint-sa", "annotations": map[string]any{"iam.gke.io/gcp-service-account": "meshlint@example.iam.gserviceaccount.com"}},
+			"service":            map[string]any{"annotations": map[string]any{"service.beta.kubernetes.io/aws-load-balancer-internal": "true"}},
+			"podSecurityContext": map[string]any{"runAsUser": nil, "runAsGroup": nil, "fsGroup": nil, "supplementalGroups": []any{3000}},
+			"securityContext":    map[string]any{"runAsUser": nil, "runAsGroup": nil},
+			"extraArgs":          []any{"--timeout=1500ms"},
+			"extraEnv":           []any{map[string]any{"name": "GOMAXPROCS", "value": "1"}, map[string]any{"name": "NODE", "valueFrom": map[string]any{"fieldRef": map[string]any{"fieldPath": "spec.nodeName"}}}},
+			"networkPolicy": map[string]any{
+				"enabled":     true,
+				"webhookFrom": []any{map[string]any{"ipBlock": map[string]any{"cidr": "10.0.0.0/8"}}},
+				"metricsFrom": []any{map[string]any{"namespaceSelector": map[string]any{"matchLabels": map[string]any{"kubernetes.io/metadata.name": "monitoring"}}}},
+			},
 			"podAnnotations":      map[string]any{"example.com/scrape": "true"},
 			"podLabels":           map[string]any{"team": "mesh"},
 			"podDisruptionBudget": map[string]any{"minAvailable": "50%"},
@@ -235,9 +247,21 @@ func TestChartObjectsAcceptedByAPIServer(t *testing.T) {
 				}}}},
 			}}},
 			"priorityClassName": "system-cluster-critical",
-			"metrics":           map[string]any{"port": 9090, "serviceMonitor": map[string]any{"enabled": true, "interval": "15s", "scrapeTimeout": "5s"}},
+			"metrics":           map[string]any{"port": 9090, "secure": true, "serviceMonitor": map[string]any{"enabled": true, "interval": "15s", "scrapeTimeout": "5s"}},
 			"healthProbePort":   9091,
-		}}, []string{"ServiceMonitor", "Secret", "PodDisruptionBudget"}},
+		}}, []string{"ServiceMonitor", "Secret", "PodDisruptionBudget", "NetworkPolicy", "ValidatingAdmissionPolicy"}, nil},
+		{"host network", charts.Options{ReleaseName: "hostnet", Values: map[string]any{
+			"hostNetwork": true, "webhook": map[string]any{"port": 10260}, "metrics": map[string]any{"port": 10261}, "healthProbePort": 10262,
+		}}, nil, nil},
+		{"RBAC and ServiceAccount managed elsewhere, selectors replaced", charts.Options{ReleaseName: "bring-your-own", Values: map[string]any{
+			"rbac":           map[string]any{"create": false},
+			"serviceAccount": map[string]any{"create": false, "name": "platform-meshlint"},
+			"replicaCount":   1,
+			"webhook": map[string]any{
+				"namespaceSelector": map[string]any{"matchExpressions": []any{map[string]any{"key": "meshlint.io/lint", "operator": "In", "values": []any{"true"}}}},
+				"annotations":       map[string]any{"argocd.argoproj.io/sync-options": "ServerSideApply=true"},
+			},
+		}}, nil, []string{"ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "PodDisruptionBudget"}},
 	}
 	dr := newDryRunner(t)
 	created := map[string]bool{}
@@ -282,8 +306,13 @@ func TestChartObjectsAcceptedByAPIServer(t *testing.T) {
 				"ServiceAccount", "ConfigMap", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding",
 				"Service", "Deployment", "ValidatingWebhookConfiguration",
 			}, v.kinds...) {
-				if !kinds[k] {
+				if !kinds[k] && !contains(v.without, k) {
 					t.Errorf("the variant renders no %s", k)
+				}
+			}
+			for _, k := range v.without {
+				if kinds[k] {
+					t.Errorf("the variant renders a %s", k)
 				}
 			}
 			t.Logf("%d of %d objects accepted", accepted, len(r.Objects))
@@ -492,7 +521,9 @@ func TestSelfManagedCertificates(t *testing.T) {
 	dr := newDryRunner(t)
 	for _, o := range objs {
 		switch o.GetKind() {
-		case "Secret", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding":
+		case "Secret", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding",
+			// The caBundle injection below runs under the chart's policy.
+			"ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding":
 		default:
 			continue
 		}

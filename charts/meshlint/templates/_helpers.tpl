@@ -103,3 +103,45 @@ selfManaged
 {{- $mesh := default (dict) (get (default (dict) .Values.config) "mesh") }}
 {{- default .Values.meshConfig.namespace (get $mesh "rootNamespace") }}
 {{- end }}
+
+{{/* The namespaces never validated, as a JSON array: webhook.excludeNamespaces and the release
+namespace, so that a broken webhook never stands in the way of its own repair. */}}
+{{- define "meshlint.excludedNamespaces" -}}
+{{- concat .Values.webhook.excludeNamespaces (list .Release.Namespace) | uniq | toJson }}
+{{- end }}
+
+{{/* The ServiceAccount the pods run as: serviceAccount.name, or the full name. */}}
+{{- define "meshlint.serviceAccountName" -}}
+{{- default (include "meshlint.fullname" .) .Values.serviceAccount.name }}
+{{- end }}
+
+{{/* The ValidatingAdmissionPolicy (and binding) that limits the webhook to caBundle updates. */}}
+{{- define "meshlint.caBundlePolicyName" -}}
+{{- printf "%s-cabundle-only" (include "meshlint.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The CA Certificate (and its Secret and Issuer) of cert-manager mode without an issuerRef. */}}
+{{- define "meshlint.caName" -}}
+{{- printf "%s-ca" (include "meshlint.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The Certificate whose ca.crt cert-manager's CA injector puts into caBundle: the chart's CA,
+or with certManager.issuerRef the serving certificate (whose ca.crt is that issuer's CA). */}}
+{{- define "meshlint.caInjectFrom" -}}
+{{- if .Values.certManager.issuerRef }}
+{{- printf "%s/%s" .Release.Namespace (include "meshlint.fullname" .) }}
+{{- else }}
+{{- printf "%s/%s" .Release.Namespace (include "meshlint.caName" .) }}
+{{- end }}
+{{- end }}
+
+{{/* The ClusterRole that may GET /metrics with metrics.secure. */}}
+{{- define "meshlint.metricsReaderName" -}}
+{{- printf "%s-metrics-reader" (include "meshlint.clusterRoleName" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The Service port of /metrics: https-metrics with metrics.secure, so that Istio and
+meshlint's own ML003 read the protocol right. */}}
+{{- define "meshlint.metricsPortName" -}}
+{{- if .Values.metrics.secure }}https-metrics{{ else }}http-metrics{{ end }}
+{{- end }}
