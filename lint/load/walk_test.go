@@ -121,4 +121,3 @@ func TestSourceComments(t *testing.T) {
 		}
 	}
 }
-
