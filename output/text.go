@@ -55,7 +55,8 @@ func where(f lint.Finding) string {
 	case pos.File != "" && pos.Line > 0:
 		return fmt.Sprintf("%s:%d:%d", pos.File, pos.Line, pos.Column)
 	case pos.File != "":
-		return fmt.Sprintf("%s: %s", pos.File, resourceName(f.Resource))
+		// The message names the resource.
+		return pos.File
 	}
 	return resourceName(f.Resource)
 }

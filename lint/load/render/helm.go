@@ -150,7 +150,11 @@ func valuesNote(dir string, files, set []string) string {
 	for _, s := range set {
 		used = append(used, "--set "+s)
 	}
-	return fmt.Sprintf("helm chart %s with values %s", dir, strings.Join(used, ", "))
+	shown := dir
+	if !strings.HasSuffix(shown, string(filepath.Separator)) {
+		shown += string(filepath.Separator)
+	}
+	return fmt.Sprintf("helm chart %s with values %s", shown, strings.Join(used, ", "))
 }
 
 // sourcePath turns a rendered template's name ("web/templates/vs.yaml",
@@ -164,8 +168,9 @@ func sourcePath(ch *chart.Chart, dir, name string) string {
 }
 
 // templateAt finds the template and line a Helm error names:
-// "template: web/templates/vs.yaml:7:20: executing ...".
-var templateAt = regexp.MustCompile(`template: ([^:\s]+):(\d+)(?::\d+)?: `)
+// "template: web/templates/vs.yaml:7:20: executing ...", or
+// "execution error at (web/templates/vs.yaml:1:3): ..." (fail, required).
+var templateAt = regexp.MustCompile(`(?:template: |error at \()([^:\s()]+):(\d+)(?::\d+)?`)
 
 // renderError is one input error for a chart that fails to render, at
 // the template the error names.
