@@ -55,7 +55,7 @@ func newLintFlagSet(f *lintFlags) *pflag.FlagSet {
 	fs.StringVarP(&f.output, "output", "o", "text", "output format: text, json, sarif or github")
 	fs.StringVar(&f.failOn, "fail-on", "warning", "lowest severity that makes the exit status 1: error, warning, info or none; overrides the config's failOn")
 	fs.StringVar(&f.minSeverity, "min-severity", "info", "lowest severity shown: error, warning or info")
-	fs.StringVarP(&f.config, "config", "c", "", "config file (default: "+config.DefaultFile+" in the working directory, when present)")
+	fs.StringVarP(&f.config, "config", "c", "", "config file (default: "+config.DefaultFile+" or .meshlint.yml in the working directory, else in a parent up to the repository root)")
 	fs.StringSliceVar(&f.enable, "enable", nil, "run only these checks (IDs or names; repeatable, comma lists allowed)")
 	fs.StringSliceVar(&f.disable, "disable", nil, "do not run these checks (IDs or names; repeatable, comma lists allowed)")
 	fs.StringVarP(&f.namespace, "namespace", "n", "default", "namespace of resources that have none; with --cluster, the only namespace reported on")
