@@ -276,7 +276,7 @@ func sourceComment(data string) (string, int, bool) {
 		case line == 0 && isDocMarker(l+"\n"):
 		case t == "":
 		case strings.HasPrefix(t, "#"):
-			if m := sourceLine.FindStringSubmatch(t); m != nil {
+			if m := sourceLine.FindStringSubmatch(t); m != nil && isHelmSource(m[1]) {
 				return m[1], line + 1, true
 			}
 		default:
@@ -285,6 +285,15 @@ func sourceComment(data string) (string, int, bool) {
 		off = end
 	}
 	return "", 0, false
+}
+
+// isHelmSource reports whether a `# Source:` comment names a template the
+// way helm does (chart/templates/x.yaml, chart/charts/sub/templates/x.yaml),
+// not a URL or a note a person wrote ("# Source: copied from the Istio
+// docs"), which would send findings to a file that is not there.
+func isHelmSource(p string) bool {
+	return !strings.Contains(p, "://") && !strings.ContainsAny(p, " \t") && !strings.HasPrefix(p, "/") &&
+		strings.Contains(p, "/templates/")
 }
 
 // offsetOfLine is the byte offset of 0-based line n of data.

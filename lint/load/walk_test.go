@@ -121,3 +121,21 @@ func TestSourceComments(t *testing.T) {
 		}
 	}
 }
+
+// TestSourceCommentsByPeople: a `# Source:` comment that is not helm's (a
+// URL, a note) leaves the document's file alone.
+func TestSourceCommentsByPeople(t *testing.T) {
+	for _, c := range []string{
+		"# Source: https://raw.githubusercontent.com/istio/istio/master/samples/vs.yaml",
+		"# Source: copied from the Istio docs",
+		"# Source: vs.yaml",
+	} {
+		res := Paths([]string{StdinName}, strings.NewReader(c+"\n"+vsDoc), Options{})
+		if len(res.Resources) != 1 {
+			t.Fatalf("%q: resources %v, errors %v", c, res.Resources, res.Errors)
+		}
+		if got := res.Resources[0].Locate("spec.hosts"); got.File != StdinName || got.Line != 8 {
+			t.Errorf("%q: spec.hosts at %s:%d, want -:8", c, got.File, got.Line)
+		}
+	}
+}
