@@ -328,15 +328,32 @@ func unwrapPathError(err error) error {
 }
 
 // readBounded reads r to its end, or fails past MaxInputBytes.
-func readBounded(r io.Reader) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxInputBytes+1))
-	if err != nil {
-		return nil, unwrapPathError(err)
+func readBounded(r io.Reader) ([]byte, error) { return readSized(r, 0) }
+
+// readSized is readBounded with the expected size (a regular file's), so
+// that the buffer is allocated once, as os.ReadFile does, instead of
+// doubling its way up: the inputs are most of a run's memory.
+func readSized(r io.Reader, size int64) ([]byte, error) {
+	if size <= 0 || size > MaxInputBytes {
+		size = 512
 	}
-	if int64(len(data)) > MaxInputBytes {
-		return nil, fmt.Errorf("larger than %d MiB; not read", MaxInputBytes>>20)
+	data := make([]byte, 0, size+1) // +1: EOF is seen without growing
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		n, err := r.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if int64(len(data)) > MaxInputBytes {
+			return nil, fmt.Errorf("larger than %d MiB; not read", MaxInputBytes>>20)
+		}
+		if err == io.EOF {
+			return data, nil
+		}
+		if err != nil {
+			return nil, unwrapPathError(err)
+		}
 	}
-	return data, nil
 }
 func parallel(n int, f func(i int)) {
 	workers := min(runtime.GOMAXPROCS(0), n)

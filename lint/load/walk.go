@@ -186,7 +186,11 @@ func (w *walker) file(name string, named bool) {
 		return
 	}
 	defer f.Close()
-	data, err := readBounded(f)
+	size := int64(0)
+	if st.Mode().IsRegular() {
+		size = st.Size()
+	}
+	data, err := readSized(f, size)
 	if err != nil {
 		w.errorf(name, "reading file: %v", err)
 		return
