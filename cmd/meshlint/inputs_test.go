@@ -204,3 +204,35 @@ func TestExclude(t *testing.T) {
 		t.Errorf("bad glob: status %d, stderr %q", r.code, r.stderr)
 	}
 }
+
+// TestKustomizeOverlaysAreUnits: overlays of one base are deployments of
+// their own; the same Gateway built by two overlays with different
+// settings is no conflict, and a Component directory is not built alone.
+func TestKustomizeOverlaysAreUnits(t *testing.T) {
+	dir := t.TempDir()
+	gw := `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: public, namespace: edge}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: https, protocol: HTTPS}
+    hosts: [shop.example.com]
+    tls: {mode: SIMPLE, credentialName: shop}
+`
+	writeTree(t, dir, map[string]string{
+		"base/kustomization.yaml":                   "resources: [gw.yaml]\n",
+		"base/gw.yaml":                              gw,
+		"overlays/dev/kustomization.yaml":           "namePrefix: dev-\nresources: [../../base]\ncomponents: [../../components/passthrough]\n",
+		"overlays/prod/kustomization.yaml":          "namePrefix: prod-\nresources: [../../base]\n",
+		"components/passthrough/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n- patch: |-\n    - op: replace\n      path: /spec/servers/0/tls\n      value: {mode: PASSTHROUGH}\n    - op: replace\n      path: /spec/servers/0/port/protocol\n      value: TLS\n  target: {kind: Gateway}\n",
+	})
+	r := runCLI(t, "", "-o", "json", dir)
+	o := parseJSON(t, r.stdout)
+	if r.code != 0 || len(o.Errors) != 0 || len(o.Findings) != 0 {
+		t.Errorf("status %d, errors %+v, findings %v; want 0 and nothing", r.code, o.Errors, findingIDs(o))
+	}
+	if o.Summary.Resources != 3 {
+		t.Errorf("%d resources, want 3 (base, dev and prod builds)", o.Summary.Resources)
+	}
+}

@@ -217,6 +217,9 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			findings = append(findings, lintVariant(rn, cfg, resources, v)...)
 			rep.Resources += len(v.Resources)
 		}
+		if len(res.Variants) > 0 {
+			lint.SortFindings(findings)
+		}
 	}
 	log.V(1).Info("linted", "checks", len(rn.Checks()), "findings", len(findings), "duration", time.Since(start))
 	for _, fd := range findings {

@@ -79,13 +79,15 @@ type Result struct {
 	// from a kustomization, how they were produced ("helm chart chart/
 	// with values chart/values.yaml").
 	Rendered map[*lint.Resource]string
-	// Variants are further renderings of a chart (one per ci/*-values.yaml
-	// file), each to be linted as its own unit beside Resources.
+	// Variants are units to lint on their own beside Resources: the
+	// further renderings of a chart (one per ci/*-values.yaml file) and
+	// each kustomization's build.
 	Variants []Variant
 }
 
-// A Variant is one more rendering of a chart: its resources stand in for
-// the chart's first rendering when it is linted.
+// A Variant is a unit linted on its own: one more rendering of a chart,
+// whose resources stand in for the chart's first rendering, or a
+// kustomization's build (Replaces is empty).
 type Variant struct {
 	// Replaces are the resources of the chart's first rendering.
 	Replaces  []*lint.Resource

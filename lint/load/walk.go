@@ -150,14 +150,20 @@ func (w *walker) render(dir string, kind DirKind) {
 		return
 	}
 	w.res.Errors = append(w.res.Errors, r.Errors...)
-	group := 0
-	if len(r.Variants) > 1 {
+	group, first := 0, 0
+	switch {
+	case kind == Kustomization:
+		// Each build is a deployment of its own (overlays of one base
+		// carry the same names): linted as its own unit beside the files.
+		w.groups++
+		group, first = w.groups, 1
+	case len(r.Variants) > 1:
 		w.groups++
 		group = w.groups
 	}
 	for v, files := range r.Variants {
 		for _, f := range files {
-			w.inputs = append(w.inputs, input{name: f.File, data: f.Data, note: f.Note, noLines: f.NoLines, group: group, variant: v})
+			w.inputs = append(w.inputs, input{name: f.File, data: f.Data, note: f.Note, noLines: f.NoLines, group: group, variant: first + v})
 		}
 	}
 }

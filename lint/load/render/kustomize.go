@@ -32,6 +32,11 @@ func kustomize(dir string) *load.Rendering {
 		return out
 	}
 	kfile := kustomizationFile(root)
+	if isComponent(kfile) {
+		// A Component is built only as part of the kustomizations that
+		// list it.
+		return nil
+	}
 	if errs := checkLocal(dir, root, map[string]bool{}); len(errs) > 0 {
 		out.Errors = append(out.Errors, errs...)
 		return out
@@ -91,6 +96,19 @@ func kustomizationFile(dir string) string {
 		}
 	}
 	return filepath.Join(dir, kustomizationNames[0])
+}
+
+// isComponent reports whether a kustomization file is a Component
+// (kind: Component), which cannot be built on its own.
+func isComponent(kfile string) bool {
+	data, err := os.ReadFile(kfile)
+	if err != nil {
+		return false
+	}
+	var k struct {
+		Kind string `json:"kind"`
+	}
+	return yaml.Unmarshal(data, &k) == nil && k.Kind == "Component"
 }
 
 // kustomizationRefs are the fields of a kustomization that name other
