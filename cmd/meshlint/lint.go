@@ -204,7 +204,16 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			log.V(1).Info("skipped: not a Kubernetes object", "file", s.File, "line", s.Line, "reason", s.Reason)
 		}
 		if whatIf {
-			findings = lintWhatIf(rn, cfg, f, ns, res.Resources, rep, log)
+			// The files' resources with the kustomizations' builds; a
+			// chart is laid over the cluster as its first rendering.
+			files := res.Resources
+			for _, v := range res.Variants {
+				if len(v.Replaces) == 0 {
+					files = append(files, v.Resources...)
+				}
+			}
+			rep.Resources = len(files)
+			findings = lintWhatIf(rn, cfg, f, ns, files, rep, log)
 			break
 		}
 		resources := res.Resources
