@@ -150,16 +150,14 @@ func Paths(paths []string, stdin io.Reader, opts Options) *Result {
 	// Split every input into documents, then decode the documents in
 	// parallel: parsing dominates the cost of a run.
 	var chunks []chunk
-	var owner []int // input of each chunk
+	ends := make([]int, len(inputs)) // the chunks of input i end at ends[i]
 	for i, in := range inputs {
 		cs := split(in.name, in.data)
 		if in.note == "" {
 			cs = sourced(cs)
 		}
 		chunks = append(chunks, cs...)
-		for range cs {
-			owner = append(owner, i)
-		}
+		ends[i] = len(chunks)
 	}
 	out := make([]chunkResult, len(chunks))
 	parallel(len(chunks), func(i int) {
@@ -167,8 +165,12 @@ func Paths(paths []string, stdin io.Reader, opts Options) *Result {
 	})
 	variants := map[[2]int]*Variant{}
 	firsts := map[int][]*lint.Resource{}
-	for i, r := range out {
-		in := inputs[owner[i]]
+	for i, owner := 0, 0; i < len(out); i++ {
+		r := out[i]
+		for ends[owner] <= i {
+			owner++
+		}
+		in := inputs[owner]
 		if len(r.resources) == 0 && len(r.errors) > 0 && !looksLikeObject(chunks[i].data) {
 			// A document that does not parse and names no apiVersion or
 			// kind (JSON with comments, a template of some other tool)
