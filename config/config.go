@@ -21,11 +21,56 @@ import (
 	meshconfig "istio.io/api/mesh/v1alpha1"
 
 	"github.com/meshlint/meshlint/lint"
+	"github.com/meshlint/meshlint/lint/load"
 )
 
 // DefaultFile is the config file the CLI reads from the working directory
 // when no --config is given.
 const DefaultFile = ".meshlint.yaml"
+
+// DefaultFiles are the names the CLI looks for, in this order, in the
+// working directory and its parents up to the repository root.
+var DefaultFiles = []string{DefaultFile, ".meshlint.yml"}
+
+// Find looks for a config file (DefaultFiles) in dir and then in its
+// parents, up to the repository root (the first directory holding .git).
+// Outside a repository only dir is looked in. It returns "" when there is
+// none.
+func Find(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return ""
+	}
+	var dirs []string
+	root := ""
+	for d := abs; ; {
+		dirs = append(dirs, d)
+		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
+			root = d
+			break
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			break
+		}
+		d = parent
+	}
+	if root == "" {
+		dirs = dirs[:1]
+	}
+	for _, d := range dirs {
+		for _, name := range DefaultFiles {
+			p := filepath.Join(d, name)
+			if st, err := os.Stat(p); err == nil && !st.IsDir() {
+				if d == abs {
+					return name
+				}
+				return p
+			}
+		}
+	}
+	return ""
+}
 
 // Config is a parsed config file.
 type Config struct {
@@ -38,6 +83,9 @@ type Config struct {
 	// Checks holds per-check settings by check ID.
 	Checks map[string]CheckConfig
 	Ignore []lint.IgnoreRule
+	// Exclude are the globs of paths to leave out (the exclude key),
+	// relative to the config file's directory.
+	Exclude []string
 	// meshKeys are the positions of the mesh block's keys ("mesh.mtls").
 	meshKeys map[string]lint.Position
 }
@@ -153,6 +201,15 @@ func (p *parser) root(n *yaml.Node, c *Config) {
 			p.checks(v, c)
 		case "ignore":
 			p.ignore(v, c)
+		case "exclude":
+			for _, g := range p.strings(v, "exclude") {
+				var e load.Exclusions
+				if err := e.Add(g.Value, "."); err != nil {
+					p.fail(g, "exclude: %v", err)
+					return
+				}
+				c.Exclude = append(c.Exclude, g.Value)
+			}
 		case "failOn":
 			sev, err := lint.ParseSeverity(v.Value)
 			if err != nil || v.Kind != yaml.ScalarNode {
@@ -161,7 +218,7 @@ func (p *parser) root(n *yaml.Node, c *Config) {
 			}
 			c.FailOn = sev
 		default:
-			p.fail(k, "unknown key %q (want mesh, tlsPorts, checks, ignore or failOn)", k.Value)
+			p.fail(k, "unknown key %q (want mesh, tlsPorts, checks, ignore, exclude or failOn)", k.Value)
 		}
 	})
 }

@@ -24,6 +24,9 @@ type jsonFinding struct {
 	File        string       `json:"file,omitempty"`
 	Line        int          `json:"line,omitempty"`
 	Column      int          `json:"column,omitempty"`
+	// Rendered says how a resource rendered from a chart or built from a
+	// kustomization was produced.
+	Rendered string `json:"rendered,omitempty"`
 }
 
 type jsonResource struct {
@@ -72,10 +75,11 @@ func (j *jsonWriter) Write(r *Report) error {
 				Namespace:  f.Resource.Namespace(),
 				Name:       f.Resource.Name(),
 			},
-			Path:   f.Path,
-			File:   pos.File,
-			Line:   pos.Line,
-			Column: pos.Column,
+			Path:     f.Path,
+			File:     pos.File,
+			Line:     pos.Line,
+			Column:   pos.Column,
+			Rendered: r.Rendered[f.Resource],
 		})
 	}
 	for _, e := range r.Errors {

@@ -35,6 +35,9 @@ type Report struct {
 	// Cluster is set when the resources came from a live cluster rather
 	// than from files.
 	Cluster bool
+	// Rendered says how resources rendered from a Helm chart or built
+	// from a kustomization were produced (load.Result.Rendered).
+	Rendered map[*lint.Resource]string
 }
 
 // Counts returns how many findings there are of each severity.
@@ -117,6 +120,20 @@ func New(w io.Writer, format string, opts Options) (Writer, error) {
 		return &githubWriter{w: w}, nil
 	}
 	return nil, fmt.Errorf("unknown output format %q (want %s)", format, strings.Join(Formats, ", "))
+}
+
+// ResourceLabel names a resource the way the text format does:
+// "VirtualService shop/cart", "IstioOperator istio-system (no name)" for
+// an unnamed `istioctl install -f` overlay.
+func ResourceLabel(r *lint.Resource) string {
+	kind := string(r.Kind)
+	if mc := r.MeshConfig(); mc != nil && mc.SourceKind != "" {
+		kind = mc.SourceKind
+	}
+	if r.Name() == "" {
+		return fmt.Sprintf("%s %s (no name)", kind, r.Namespace())
+	}
+	return fmt.Sprintf("%s %s/%s", kind, r.Namespace(), r.Name())
 }
 
 // resourceName is how a resource is named where it has no file position:

@@ -71,9 +71,9 @@ func TestText(t *testing.T) {
 		{
 			name: "from a file",
 			loc:  fixedLocator{File: "gw.yaml", Line: 14, Column: 7},
-			want: `gw.yaml:14:7: error: http routes never apply [ML002 http-routes-on-passthrough-gateway]
+			want: `gw.yaml:14:7: error: VirtualService shop/web: http routes never apply [ML002 http-routes-on-passthrough-gateway]
     fix: Route with tls routes.
-gw.yaml:14:7: info: 50% of
+gw.yaml:14:7: info: VirtualService shop/api: 50% of
 requests: a, b [ML002 http-routes-on-passthrough-gateway]
     fix: Route with tls routes.
 bad,file:1.yaml:3: error: invalid YAML
@@ -95,7 +95,7 @@ bad,file:1.yaml:3: error: invalid YAML
 			name: "colour",
 			loc:  fixedLocator{File: "gw.yaml", Line: 14, Column: 7},
 			opts: Options{Color: true},
-			want: "\x1b[1mgw.yaml:14:7\x1b[0m: \x1b[1;31merror\x1b[0m: http routes never apply \x1b[2m[ML002 http-routes-on-passthrough-gateway]\x1b[0m\n",
+			want: "\x1b[1mgw.yaml:14:7\x1b[0m: \x1b[1;31merror\x1b[0m: VirtualService shop/web: http routes never apply \x1b[2m[ML002 http-routes-on-passthrough-gateway]\x1b[0m\n",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -55,7 +55,8 @@ func where(f lint.Finding) string {
 	case pos.File != "" && pos.Line > 0:
 		return fmt.Sprintf("%s:%d:%d", pos.File, pos.Line, pos.Column)
 	case pos.File != "":
-		return fmt.Sprintf("%s: %s", pos.File, resourceName(f.Resource))
+		// The message names the resource.
+		return pos.File
 	}
 	return resourceName(f.Resource)
 }
@@ -73,8 +74,16 @@ func errorWhere(e load.InputError) string {
 func (t *textWriter) Write(r *Report) error {
 	bw := bufio.NewWriter(t.w)
 	for _, f := range r.Findings {
-		fmt.Fprintf(bw, "%s: %s: %s %s\n", t.style(ansiBold, where(f)), t.severity(f.Severity), f.Message,
+		msg := f.Message
+		if f.Position().File != "" {
+			// Without a file, where already names the resource.
+			msg = ResourceLabel(f.Resource) + ": " + msg
+		}
+		fmt.Fprintf(bw, "%s: %s: %s %s\n", t.style(ansiBold, where(f)), t.severity(f.Severity), msg,
 			t.style(ansiDim, fmt.Sprintf("[%s %s]", f.Check.ID, f.Check.Name)))
+		if note := r.Rendered[f.Resource]; note != "" {
+			fmt.Fprintf(bw, "    %s %s\n", t.style(ansiDim, "from:"), note)
+		}
 		if rem := f.Remediation(); rem != "" {
 			fmt.Fprintf(bw, "    %s %s\n", t.style(ansiGreen, "fix:"), rem)
 		}

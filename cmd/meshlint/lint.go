@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -23,6 +23,7 @@ import (
 	"github.com/meshlint/meshlint/config"
 	"github.com/meshlint/meshlint/lint"
 	"github.com/meshlint/meshlint/lint/load"
+	"github.com/meshlint/meshlint/lint/load/render"
 	"github.com/meshlint/meshlint/output"
 )
 
@@ -41,6 +42,10 @@ type lintFlags struct {
 	context     string
 	noColor     bool
 	verbose     int
+	exclude     []string
+	values      []string
+	set         []string
+	all         bool
 }
 
 func newLintFlagSet(f *lintFlags) *pflag.FlagSet {
@@ -50,12 +55,16 @@ func newLintFlagSet(f *lintFlags) *pflag.FlagSet {
 	fs.StringVarP(&f.output, "output", "o", "text", "output format: text, json, sarif or github")
 	fs.StringVar(&f.failOn, "fail-on", "warning", "lowest severity that makes the exit status 1: error, warning, info or none; overrides the config's failOn")
 	fs.StringVar(&f.minSeverity, "min-severity", "info", "lowest severity shown: error, warning or info")
-	fs.StringVarP(&f.config, "config", "c", "", "config file (default: "+config.DefaultFile+" in the working directory, when present)")
+	fs.StringVarP(&f.config, "config", "c", "", "config file (default: "+config.DefaultFile+" or .meshlint.yml in the working directory, else in a parent up to the repository root)")
 	fs.StringSliceVar(&f.enable, "enable", nil, "run only these checks (IDs or names; repeatable, comma lists allowed)")
 	fs.StringSliceVar(&f.disable, "disable", nil, "do not run these checks (IDs or names; repeatable, comma lists allowed)")
 	fs.StringVarP(&f.namespace, "namespace", "n", "default", "namespace of resources that have none; with --cluster, the only namespace reported on")
 	fs.BoolVarP(&f.allNS, "all-namespaces", "A", false, "with --cluster, report on every namespace (the default)")
-	fs.BoolVar(&f.cluster, "cluster", false, "lint the resources of a live cluster instead of files")
+	fs.StringArrayVar(&f.exclude, "exclude", nil, "leave out files and directories matching this glob (repeatable; a glob without / matches names, one with / paths from the working directory; ** matches directories)")
+	fs.StringArrayVarP(&f.values, "values", "f", nil, "values file for the Helm charts linted (repeatable, merged in order over the chart's values.yaml)")
+	fs.StringArrayVar(&f.set, "set", nil, "value for the Helm charts linted, as helm's --set a.b=c (repeatable)")
+	fs.BoolVar(&f.cluster, "cluster", false, "lint the resources of a live cluster instead of files; with PATHs, lint the files laid over the cluster")
+	fs.BoolVar(&f.all, "all", false, "with --cluster and PATHs, report every finding, not only those the files cause")
 	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "with --cluster, the kubeconfig file (default: in-cluster config, else $KUBECONFIG or ~/.kube/config)")
 	fs.StringVar(&f.context, "context", "", "with --cluster, the kubeconfig context")
 	fs.BoolVar(&f.noColor, "no-color", false, "plain text even on a terminal (NO_COLOR is honoured too)")
@@ -104,19 +113,20 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	paths := fs.Args()
 	if f.cluster {
-		if len(paths) > 0 {
-			return bad("--cluster lints the cluster and takes no paths (got %q)", paths[0])
-		}
 		if f.allNS && fs.Changed("namespace") {
 			return bad("-n and -A are mutually exclusive")
 		}
 	} else {
-		for _, name := range []string{"kubeconfig", "context", "all-namespaces"} {
+		for _, name := range []string{"kubeconfig", "context", "all-namespaces", "all"} {
 			if fs.Changed(name) {
 				return bad("--%s needs --cluster", name)
 			}
 		}
 	}
+	if f.all && len(paths) == 0 {
+		return bad("--all needs PATHs to lay over the cluster")
+	}
+	whatIf := f.cluster && len(paths) > 0
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
@@ -128,7 +138,7 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	log := newLogger(stderr, f.verbose)
 
-	rep := &output.Report{Cluster: f.cluster}
+	rep := &output.Report{Cluster: f.cluster && !whatIf}
 	status := func() int {
 		if err := w.Write(rep); err != nil {
 			fmt.Fprintf(stderr, "meshlint: writing the report: %v\n", err)
@@ -170,22 +180,55 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	start := time.Now()
 	var findings []lint.Finding
-	if f.cluster {
-		ns := ""
-		if fs.Changed("namespace") {
-			ns = f.namespace
-		}
+	ns := ""
+	if f.cluster && fs.Changed("namespace") {
+		ns = f.namespace
+	}
+	switch {
+	case f.cluster && !whatIf:
 		findings = lintCluster(rn, cfg, f, ns, rep, log)
-	} else {
-		res := load.Paths(paths, stdin, load.Options{DefaultNamespace: f.namespace, Mesh: cfg.Mesh})
-		rep.Files, rep.Resources, rep.Errors = res.Files, len(res.Resources), res.Errors
+	default:
+		excl, err := exclusions(f.exclude, cfg)
+		if err != nil {
+			return bad("%v", err)
+		}
+		opts := load.Options{DefaultNamespace: f.namespace, Mesh: cfg.Mesh,
+			Render: render.New(render.Options{ValueFiles: f.values, Set: f.set, Namespace: f.namespace}).Render}
+		if excl.Len() > 0 {
+			opts.Exclude = excl.Match
+		}
+		res := load.Paths(paths, stdin, opts)
+		rep.Files, rep.Resources, rep.Errors, rep.Rendered = res.Files, len(res.Resources), res.Errors, res.Rendered
 		log.V(1).Info("loaded inputs", "files", res.Files, "resources", len(res.Resources), "errors", len(res.Errors))
+		for _, s := range res.Skipped {
+			log.V(1).Info("skipped: not a Kubernetes object", "file", s.File, "line", s.Line, "reason", s.Reason)
+		}
+		if whatIf {
+			// The files' resources with the kustomizations' builds; a
+			// chart is laid over the cluster as its first rendering.
+			files := res.Resources
+			for _, v := range res.Variants {
+				if len(v.Replaces) == 0 {
+					files = append(files, v.Resources...)
+				}
+			}
+			rep.Resources = len(files)
+			findings = lintWhatIf(rn, cfg, f, ns, files, rep, log)
+			break
+		}
 		resources := res.Resources
 		if mr := cfg.MeshResource(); mr != nil {
 			// The config file's mesh block is linted like a mesh config.
 			resources = append(resources, mr)
 		}
 		findings = rn.Lint(cfg.Mesh, false, resources)
+		for _, v := range res.Variants {
+			findings = append(findings, lintVariant(rn, cfg, resources, v)...)
+			rep.Resources += len(v.Resources)
+		}
+		if len(res.Variants) > 0 {
+			lint.SortFindings(findings)
+		}
 	}
 	log.V(1).Info("linted", "checks", len(rn.Checks()), "findings", len(findings), "duration", time.Since(start))
 	for _, fd := range findings {
@@ -215,6 +258,16 @@ func exitStatus(rep *output.Report, failOn lint.Severity) int {
 // for lack of permission, are input errors (exit 2, still reported in the
 // chosen format); kinds whose CRD is not installed have nothing to lint.
 func lintCluster(rn *lint.Runner, cfg *config.Config, f lintFlags, ns string, rep *output.Report, log logr.Logger) []lint.Finding {
+	snap := readCluster(cfg, f, ns, rep, log)
+	if snap == nil {
+		return nil
+	}
+	rep.Resources = len(snap.Targets)
+	return cluster.Lint(rn, cfg.Mesh, snap)
+}
+
+// readCluster reads a live cluster, recording why it could not in rep.
+func readCluster(cfg *config.Config, f lintFlags, ns string, rep *output.Report, log logr.Logger) *cluster.Snapshot {
 	restCfg, err := cluster.RESTConfig(f.kubeconfig, f.context)
 	if err != nil {
 		rep.Errors = append(rep.Errors, load.InputError{File: f.kubeconfig, Message: err.Error()})
@@ -236,22 +289,82 @@ func lintCluster(rn *lint.Runner, cfg *config.Config, f lintFlags, ns string, re
 		}
 		log.Info("kind not served by the cluster; skipped", "reason", err.Error())
 	}
-	rep.Resources = len(snap.Targets)
 	log.V(1).Info("read cluster", "host", restCfg.Host, "resources", len(snap.All), "targets", len(snap.Targets))
-	return cluster.Lint(rn, cfg.Mesh, snap)
+	return snap
+}
+
+// lintVariant lints one more rendering of a chart (a ci/*-values.yaml
+// file) in place of its first rendering, and returns the findings on it.
+func lintVariant(rn *lint.Runner, cfg *config.Config, resources []*lint.Resource, v load.Variant) []lint.Finding {
+	replaced := map[*lint.Resource]bool{}
+	for _, r := range v.Replaces {
+		replaced[r] = true
+	}
+	mine := map[*lint.Resource]bool{}
+	unit := make([]*lint.Resource, 0, len(resources)+len(v.Resources))
+	for _, r := range resources {
+		if !replaced[r] {
+			unit = append(unit, r)
+		}
+	}
+	for _, r := range v.Resources {
+		mine[r] = true
+		unit = append(unit, r)
+	}
+	var out []lint.Finding
+	for _, fd := range rn.Lint(cfg.Mesh, false, unit) {
+		if mine[fd.Resource] {
+			out = append(out, fd)
+		}
+	}
+	return out
+}
+
+// lintWhatIf lints files laid over what a cluster holds: a file's
+// resource replaces the live one of the same name. Unless --all, it
+// returns only the findings the files cause: those on the files' own
+// resources, and those on live resources that the cluster alone does not
+// have.
+func lintWhatIf(rn *lint.Runner, cfg *config.Config, f lintFlags, ns string, files []*lint.Resource, rep *output.Report, log logr.Logger) []lint.Finding {
+	snap := readCluster(cfg, f, ns, rep, log)
+	if snap == nil {
+		return nil
+	}
+	return cluster.WhatIf(rn, cfg.Mesh, snap, files, f.all)
+}
+
+// exclusions gathers --exclude (relative to the working directory) and
+// the config's exclude key (relative to the config file).
+func exclusions(flags []string, cfg *config.Config) (*load.Exclusions, error) {
+	var e load.Exclusions
+	for _, g := range flags {
+		if err := e.Add(g, "."); err != nil {
+			return nil, fmt.Errorf("--exclude: %w", err)
+		}
+	}
+	base := "."
+	if cfg.File != "" {
+		base = filepath.Dir(cfg.File)
+	}
+	for _, g := range cfg.Exclude {
+		if err := e.Add(g, base); err != nil {
+			return nil, fmt.Errorf("%s: %w", cfg.File, err)
+		}
+	}
+	return &e, nil
 }
 
 // listCluster reads a cluster; tests replace it with a fake client.
 var listCluster = cluster.List
 
-// loadConfig reads the config file named by -c, else the default file
-// when it exists, else returns the defaults.
+// loadConfig reads the config file named by -c, else .meshlint.yaml or
+// .meshlint.yml in the working directory or a parent up to the repository
+// root, else returns the defaults.
 func loadConfig(file string) (*config.Config, error) {
 	if file == "" {
-		if _, err := os.Stat(config.DefaultFile); errors.Is(err, fs.ErrNotExist) {
+		if file = config.Find("."); file == "" {
 			return config.Default(), nil
 		}
-		file = config.DefaultFile
 	}
 	return config.Load(file, lint.Registry())
 }

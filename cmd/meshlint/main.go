@@ -105,6 +105,9 @@ Usage:
                                     skipping hidden ones such as .git unless named) or - for
                                     stdin; no PATH means .
   meshlint --cluster [flags]        lint what is live in a cluster, as the webhook sees it
+  meshlint --cluster [flags] PATH...
+                                    lint files laid over the cluster: only what they cause
+                                    (--all: everything)
   meshlint checks [-o text|json|markdown]
                                     list the checks
   meshlint explain ID|NAME          a check's long doc, an example that fires, and the fix
@@ -125,7 +128,15 @@ lowest severity of a shown finding that makes the exit status 1.
 
 Cluster mode: --cluster reads every namespace so that references across namespaces resolve;
 -n NS reports only on NS, -A (the default) on all. Outside cluster mode, -n is the namespace of
-resources that have none.
+resources that have none. With PATHs, the files' resources replace the live ones of the same
+name, and only the findings the change causes are reported: all on the files' resources, and
+those on live resources that appear because of the change; --all reports everything.
+
+Inputs: a directory holding Chart.yaml is rendered as helm template would (values.yaml, then
+-f/--values and --set; without them, once per ci/*-values.yaml if there are any); one holding a
+kustomization is built as kustomize build would (no plugins, no network). "# Source: path"
+comments name the file of the documents that follow. Documents without apiVersion or kind are
+skipped (-v lists them). --exclude GLOB and the config's exclude key leave paths out.
 
 Paths: a path spelled like a command (checks, explain, lint, version, webhook, help) is read
 as that command; write ./checks to lint a directory of that name.

@@ -231,7 +231,7 @@ func TestBadFlags(t *testing.T) {
 		{name: "bad min-severity", args: []string{"--min-severity", "none", "testdata/clean.yaml"}, wantStderr: `--min-severity`},
 		{name: "unknown check in enable", args: []string{"--enable", "ML999", "testdata/clean.yaml"}, wantStderr: `--enable: unknown check "ML999"`},
 		{name: "unknown check in disable", args: []string{"--disable", "no-such-check", "testdata/clean.yaml"}, wantStderr: `--disable: unknown check "no-such-check"`},
-		{name: "cluster with paths", args: []string{"--cluster", "testdata/clean.yaml"}, wantStderr: "takes no paths"},
+		{name: "all without paths", args: []string{"--cluster", "--all"}, wantStderr: "--all needs PATHs"},
 		{name: "cluster with -n and -A", args: []string{"--cluster", "-n", "shop", "-A"}, wantStderr: "mutually exclusive"},
 		{name: "kubeconfig without cluster", args: []string{"--kubeconfig", "x", "testdata/clean.yaml"}, wantStderr: "--kubeconfig needs --cluster"},
 	} {
@@ -495,7 +495,7 @@ func TestTextPositions(t *testing.T) {
 	o := parseJSON(t, runCLI(t, "", "-o", "json", "testdata/lint").stdout)
 	text := runCLI(t, "", "--no-color", "testdata/lint").stdout
 	for _, f := range o.Findings {
-		want := f.File + ":" + strconv.Itoa(f.Line) + ":" + strconv.Itoa(f.Column) + ": " + f.Severity + ": " + f.Message + " [" + f.Check + " " + f.Name + "]\n    fix: " + f.Remediation + "\n"
+		want := f.File + ":" + strconv.Itoa(f.Line) + ":" + strconv.Itoa(f.Column) + ": " + f.Severity + ": " + f.Resource.Kind + " " + f.Resource.Namespace + "/" + f.Resource.Name + ": " + f.Message + " [" + f.Check + " " + f.Name + "]\n    fix: " + f.Remediation + "\n"
 		if !strings.Contains(text, want) {
 			t.Errorf("text output lacks\n%s\ngot:\n%s", want, text)
 		}

@@ -38,6 +38,12 @@ func (d *docDecoder) errorf(n *yaml.Node, format string, args ...any) {
 	d.res.errors = append(d.res.errors, InputError{File: d.loc.file, Line: n.Line + d.loc.offset, Message: fmt.Sprintf(format, args...)})
 }
 
+// skip records a document that is not linted because it is not a
+// Kubernetes object.
+func (d *docDecoder) skip(n *yaml.Node, reason string) {
+	d.res.skipped = append(d.res.skipped, Skipped{File: d.loc.file, Line: n.Line + d.loc.offset, Reason: reason})
+}
+
 // field returns the value node of key in mapping n, or nil.
 func field(n *yaml.Node, key string) *yaml.Node {
 	if n == nil || n.Kind != yaml.MappingNode {
@@ -61,7 +67,9 @@ func scalarField(n *yaml.Node, key string) string {
 // object decodes one top-level object: a resource, or a List of them.
 func (d *docDecoder) object(n *yaml.Node, _ string) {
 	if n.Kind != yaml.MappingNode {
-		d.errorf(n, "expected a Kubernetes object, got %s", nodeType(n))
+		// A list of strings, a scalar: not a Kubernetes object (a
+		// kustomize patch list, a CI file), skipped.
+		d.skip(n, "not a Kubernetes object: "+nodeType(n))
 		return
 	}
 	apiVersion, kind := scalarField(n, "apiVersion"), scalarField(n, "kind")
@@ -87,6 +95,7 @@ func (d *docDecoder) object(n *yaml.Node, _ string) {
 	if kind == "" || apiVersion == "" {
 		// Not a Kubernetes object (a values file, a kustomization patch):
 		// skipped like any other kind.
+		d.skip(n, "not a Kubernetes object: no apiVersion or kind")
 		return
 	}
 	group, version := splitAPIVersion(apiVersion)
@@ -438,7 +447,17 @@ func (d *docDecoder) configMap(n *yaml.Node) {
 
 func (d *docDecoder) istioOperator(n *yaml.Node, apiVersion string) {
 	mc := &lint.MeshConfig{SourceKind: "IstioOperator", Spec: &meshconfig.MeshConfig{}}
-	if !d.meta(n, "IstioOperator", &mc.ObjectMeta) {
+	// An IstioOperator overlay for `istioctl install -f` needs no name
+	// (istioctl gives it one); only its mesh config is read.
+	if md := field(n, "metadata"); md == nil || md.Kind != yaml.MappingNode || scalarField(md, "name") == "" {
+		mc.Name = ""
+		mc.Namespace = d.opts.rootNamespace()
+		if md != nil && md.Kind == yaml.MappingNode {
+			if ns := scalarField(md, "namespace"); ns != "" {
+				mc.Namespace = ns
+			}
+		}
+	} else if !d.meta(n, "IstioOperator", &mc.ObjectMeta) {
 		return
 	}
 	meshNode := field(field(n, "spec"), "meshConfig")

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"regexp"
 	"runtime"
 	"sort"
@@ -31,6 +29,12 @@ type Options struct {
 	// Mesh gives the root namespace and the name of the mesh ConfigMap
 	// there (`istio` unless the config says otherwise).
 	Mesh lint.Mesh
+	// Exclude, when set, reports whether a path met while reading (a file
+	// or a directory, walked or named) is left out.
+	Exclude func(path string, dir bool) bool
+	// Render, when set, renders the Helm charts and kustomizations met
+	// while walking; without it their files are read one by one.
+	Render RenderFunc
 }
 
 func (o Options) namespace() string {
@@ -68,61 +72,245 @@ type Result struct {
 	Resources []*lint.Resource
 	Errors    []InputError
 	Files     int
+	// Skipped are the documents that are not Kubernetes objects (a values
+	// file, a CI workflow, a tsconfig.json), left out without an error.
+	Skipped []Skipped
+	// Rendered says, for resources rendered from a Helm chart or built
+	// from a kustomization, how they were produced ("helm chart chart/
+	// with values chart/values.yaml").
+	Rendered map[*lint.Resource]string
+	// Variants are units to lint on their own beside Resources: the
+	// further renderings of a chart (one per ci/*-values.yaml file) and
+	// each kustomization's build.
+	Variants []Variant
+}
+
+// A Variant is a unit linted on its own: one more rendering of a chart,
+// whose resources stand in for the chart's first rendering, or a
+// kustomization's build (Replaces is empty).
+type Variant struct {
+	// Replaces are the resources of the chart's first rendering.
+	Replaces  []*lint.Resource
+	Resources []*lint.Resource
+}
+
+// Skipped is a document that was not linted because it is not a
+// Kubernetes object.
+type Skipped struct {
+	File   string
+	Line   int
+	Reason string
 }
 
 // StdinName is how standard input is named in positions and errors.
 const StdinName = "-"
 
+// MaxInputBytes bounds the size of one input (a file or stdin): a symlink
+// to /dev/zero or a runaway generator is an error, not an out-of-memory.
+// The largest benchmark corpus (100k resources) is 43 MB in all.
+var MaxInputBytes int64 = 128 << 20
+
+// input is one file's text (or stdin's, or a rendered template's).
+type input struct {
+	name string
+	data string
+	// note, when set, is how the input's resources were rendered.
+	note string
+	// noLines: the text is not the file's own (kustomize re-serialises),
+	// so positions name the file without a line.
+	noLines bool
+	// group numbers the renderings that are variants of one chart; 0 for
+	// everything else.
+	group, variant int
+}
+
 // Paths loads files, directories (recursively: *.yaml, *.yml, *.json) and
 // "-" for stdin. Unreadable paths and unparseable documents become
-// InputErrors; everything else is still loaded.
+// InputErrors; everything else is still loaded. With Options.Render set,
+// a directory holding a Chart.yaml or a kustomization is rendered instead
+// of being read file by file.
 func Paths(paths []string, stdin io.Reader, opts Options) *Result {
 	res := &Result{}
-	type input struct {
-		name string
-		data string
-	}
-	var inputs []input
+	w := &walker{opts: opts, res: res}
 	for _, p := range paths {
 		if p == StdinName {
-			data, err := io.ReadAll(stdin)
+			data, err := readBounded(stdin)
 			if err != nil {
 				res.Errors = append(res.Errors, InputError{File: StdinName, Message: fmt.Sprintf("reading stdin: %v", err)})
 				continue
 			}
-			inputs = append(inputs, input{StdinName, ownedString(data)})
+			w.inputs = append(w.inputs, input{name: StdinName, data: ownedString(data)})
 			continue
 		}
-		files, err := expand(p)
-		if err != nil {
-			res.Errors = append(res.Errors, InputError{File: p, Message: err.Error()})
-		}
-		for _, f := range files {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				res.Errors = append(res.Errors, InputError{File: f, Message: fmt.Sprintf("reading file: %v", unwrapPathError(err))})
-				continue
-			}
-			inputs = append(inputs, input{f, ownedString(data)})
-		}
+		w.path(p)
 	}
+	inputs := w.inputs
 	res.Files = len(inputs)
 
 	// Split every input into documents, then decode the documents in
 	// parallel: parsing dominates the cost of a run.
 	var chunks []chunk
-	for _, in := range inputs {
-		chunks = append(chunks, split(in.name, in.data)...)
+	ends := make([]int, len(inputs)) // the chunks of input i end at ends[i]
+	for i, in := range inputs {
+		cs := split(in.name, in.data)
+		if in.note == "" {
+			cs = sourced(cs)
+		}
+		chunks = append(chunks, cs...)
+		ends[i] = len(chunks)
 	}
 	out := make([]chunkResult, len(chunks))
 	parallel(len(chunks), func(i int) {
 		out[i] = decodeChunk(chunks[i], opts)
 	})
-	for _, r := range out {
-		res.Resources = append(res.Resources, r.resources...)
+	variants := map[[2]int]*Variant{}
+	firsts := map[int][]*lint.Resource{}
+	for i, owner := 0, 0; i < len(out); i++ {
+		r := out[i]
+		for ends[owner] <= i {
+			owner++
+		}
+		in := inputs[owner]
+		if len(r.resources) == 0 && len(r.errors) > 0 && !looksLikeObject(chunks[i].data) {
+			// A document that does not parse and names no apiVersion or
+			// kind (JSON with comments, a template of some other tool)
+			// is not a Kubernetes object: skipped like one that parses.
+			res.Skipped = append(res.Skipped, Skipped{File: chunks[i].file, Line: r.errors[0].Line,
+				Reason: "does not parse and is not a Kubernetes object: " + r.errors[0].Message})
+			continue
+		}
 		res.Errors = append(res.Errors, r.errors...)
+		res.Skipped = append(res.Skipped, r.skipped...)
+		for _, rs := range r.resources {
+			if in.noLines {
+				rs.Locator = fileOnly{rs.Locator}
+			}
+			if in.note != "" {
+				if res.Rendered == nil {
+					res.Rendered = map[*lint.Resource]string{}
+				}
+				res.Rendered[rs] = in.note
+			}
+		}
+		if in.variant > 0 {
+			k := [2]int{in.group, in.variant}
+			if variants[k] == nil {
+				variants[k] = &Variant{}
+			}
+			variants[k].Resources = append(variants[k].Resources, r.resources...)
+			continue
+		}
+		if in.group > 0 {
+			firsts[in.group] = append(firsts[in.group], r.resources...)
+		}
+		res.Resources = append(res.Resources, r.resources...)
+	}
+	// Variants in the order they were met.
+	var keys [][2]int
+	for k := range variants {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i][0] != keys[j][0] {
+			return keys[i][0] < keys[j][0]
+		}
+		return keys[i][1] < keys[j][1]
+	})
+	for _, k := range keys {
+		v := variants[k]
+		v.Replaces = firsts[k[0]]
+		res.Variants = append(res.Variants, *v)
 	}
 	return res
+}
+
+// fileOnly is a locator that names the file but no line: the text it was
+// decoded from is not the file's own.
+type fileOnly struct{ l lint.Locator }
+
+func (f fileOnly) Locate(path string) lint.Position {
+	return lint.Position{File: f.l.Locate(path).File}
+}
+
+// objectKey matches a top-level apiVersion or kind key, in YAML or JSON.
+var objectKey = regexp.MustCompile(`(?m)^(?:\s*\{)?\s*["']?(?:apiVersion|kind)["']?\s*:`)
+
+// looksLikeObject reports whether a document that did not parse names an
+// apiVersion or a kind, so that it was meant as a Kubernetes object.
+func looksLikeObject(data string) bool {
+	return objectKey.MatchString(data)
+}
+
+// sourceLine matches the comment `helm template` writes before each
+// document: "# Source: chart/templates/vs.yaml".
+var sourceLine = regexp.MustCompile(`^#\s*Source:\s*(\S.*?)\s*$`)
+
+// sourced names the documents of an input after the `# Source: path`
+// comment that heads them (helm template output), with lines counted from
+// the line after the comment; documents after one so named, without their
+// own comment, keep its name and go on counting.
+func sourced(cs []chunk) []chunk {
+	src, base := "", 0
+	for i := range cs {
+		c := &cs[i]
+		if name, cut, ok := sourceComment(c.data); ok {
+			src, base = name, c.line+cut
+			c.file, c.data, c.line = name, c.data[offsetOfLine(c.data, cut):], 0
+			continue
+		}
+		if src != "" {
+			c.file, c.line = src, c.line-base
+		}
+	}
+	return cs
+}
+
+// sourceComment finds a `# Source:` comment among the leading comment
+// lines of a document (after its "---"), and returns the path it names and
+// how many lines, the comment included, precede the document's content.
+func sourceComment(data string) (string, int, bool) {
+	off := 0
+	for line := 0; off < len(data) && line < 20; line++ {
+		end := len(data)
+		if j := strings.IndexByte(data[off:], '\n'); j >= 0 {
+			end = off + j + 1
+		}
+		l := strings.TrimRight(data[off:end], "\r\n")
+		switch t := strings.TrimSpace(l); {
+		case line == 0 && isDocMarker(l+"\n"):
+		case t == "":
+		case strings.HasPrefix(t, "#"):
+			if m := sourceLine.FindStringSubmatch(t); m != nil && isHelmSource(m[1]) {
+				return m[1], line + 1, true
+			}
+		default:
+			return "", 0, false
+		}
+		off = end
+	}
+	return "", 0, false
+}
+
+// isHelmSource reports whether a `# Source:` comment names a template the
+// way helm does (chart/templates/x.yaml, chart/charts/sub/templates/x.yaml),
+// not a URL or a note a person wrote ("# Source: copied from the Istio
+// docs"), which would send findings to a file that is not there.
+func isHelmSource(p string) bool {
+	return !strings.Contains(p, "://") && !strings.ContainsAny(p, " \t") && !strings.HasPrefix(p, "/") &&
+		strings.Contains(p, "/templates/")
+}
+
+// offsetOfLine is the byte offset of 0-based line n of data.
+func offsetOfLine(data string, n int) int {
+	off := 0
+	for ; n > 0; n-- {
+		j := strings.IndexByte(data[off:], '\n')
+		if j < 0 {
+			return len(data)
+		}
+		off += j + 1
+	}
+	return off
 }
 
 // ownedString views a buffer that nothing else holds as a string without
@@ -143,40 +331,34 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-// expand lists the manifest files under p, sorted, or p itself if it is a
-// file (whatever its extension: the user named it).
-func expand(p string) ([]string, error) {
-	st, err := os.Stat(p)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, errors.New("no such file or directory")
-		}
-		return nil, unwrapPathError(err)
-	}
-	if !st.IsDir() {
-		return []string{p}, nil
-	}
-	var files []string
-	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if path != p && strings.HasPrefix(d.Name(), ".") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		switch strings.ToLower(filepath.Ext(path)) {
-		case ".yaml", ".yml", ".json":
-			files = append(files, path)
-		}
-		return nil
-	})
-	sort.Strings(files)
-	return files, err
-}
+// readBounded reads r to its end, or fails past MaxInputBytes.
+func readBounded(r io.Reader) ([]byte, error) { return readSized(r, 0) }
 
+// readSized is readBounded with the expected size (a regular file's), so
+// that the buffer is allocated once, as os.ReadFile does, instead of
+// doubling its way up: the inputs are most of a run's memory.
+func readSized(r io.Reader, size int64) ([]byte, error) {
+	if size <= 0 || size > MaxInputBytes {
+		size = 512
+	}
+	data := make([]byte, 0, size+1) // +1: EOF is seen without growing
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		n, err := r.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if int64(len(data)) > MaxInputBytes {
+			return nil, fmt.Errorf("larger than %d MiB; not read", MaxInputBytes>>20)
+		}
+		if err == io.EOF {
+			return data, nil
+		}
+		if err != nil {
+			return nil, unwrapPathError(err)
+		}
+	}
+}
 func parallel(n int, f func(i int)) {
 	workers := min(runtime.GOMAXPROCS(0), n)
 	if workers <= 1 {
@@ -263,6 +445,7 @@ func isJSON(data string) bool {
 type chunkResult struct {
 	resources []*lint.Resource
 	errors    []InputError
+	skipped   []Skipped
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+)`)

@@ -1,0 +1,1 @@
+{{- define "shop.ns" -}}{{ .Release.Namespace }}{{- end -}}
