@@ -175,10 +175,10 @@ func vsHostCovers(r *Resource, host, suffix string) bool {
 }
 
 // VirtualServicesByDestination files VirtualServices by the expanded hosts
-// of their route destinations (http, tcp and tls).
+// of their route and mirror destinations (http, tcp and tls).
 var VirtualServicesByDestination = HostTable("virtualservices-by-destination", KindVirtualService, func(r *Resource, m *Mesh) []string {
 	var out []string
-	routeDestinations(&r.VirtualService().Spec, func(_ string, d *networkingapi.Destination) {
+	allDestinations(&r.VirtualService().Spec, func(_ string, d *networkingapi.Destination) {
 		if h := d.GetHost(); h != "" {
 			if e := ExpandHost(h, r.Namespace(), m.DomainSuffix); !slices.Contains(out, e) {
 				out = append(out, e)

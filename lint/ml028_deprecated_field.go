@@ -1,3 +1,5 @@
+//lint:file-ignore SA1019 this check reads deprecated fields on purpose: it reports them
+
 package lint
 
 import (

@@ -53,7 +53,12 @@ var (
 	}}
 )
 
-// ByNamespace returns a table filing resources of kind by namespace: a
+// AllNamespaces is the key of a ByNamespace table under which every
+// resource of the kind is filed, to count them.
+const AllNamespaces = "*"
+
+// ByNamespace returns a table filing resources of kind by namespace (and
+// all of them under AllNamespaces): a
 // check that says a referenced resource is missing counts it to learn
 // whether the input holds anything of that kind in the namespace at all.
 func ByNamespace(kind Kind) *Table {
@@ -64,7 +69,7 @@ var byNamespace = func() map[Kind]*Table {
 	m := map[Kind]*Table{}
 	for _, k := range []Kind{KindGateway, KindDestinationRule, KindService, KindServiceEntry} {
 		m[k] = &Table{Name: strings.ToLower(string(k)) + "s-by-namespace", Kind: k, Keys: func(r *Resource, _ *Mesh) []string {
-			return []string{r.Namespace()}
+			return []string{r.Namespace(), AllNamespaces}
 		}}
 	}
 	return m

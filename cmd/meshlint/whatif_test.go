@@ -6,6 +6,7 @@ import (
 
 	networkingv1 "istio.io/api/networking/v1"
 	clientnetworkingv1 "istio.io/client-go/pkg/apis/networking/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -24,7 +25,10 @@ func TestWhatIfKustomization(t *testing.T) {
 			}},
 		},
 	}
-	kubeconfig := fakeCluster(t, live)
+	// The route's destination exists in the cluster (else ML017).
+	web := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop"},
+		Spec: corev1.ServiceSpec{Selector: map[string]string{"app": "web"}, Ports: []corev1.ServicePort{{Name: "tls", Port: 443}}}}
+	kubeconfig := fakeCluster(t, live, web)
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
 		"k/kustomization.yaml": "namespace: shop\nresources: [vs.yaml]\n",

@@ -484,7 +484,7 @@ spec:
     - destination: {host: web}
 `
 	passthrough := strings.Replace(strings.Replace(terminating, "mode: SIMPLE, credentialName: gwchange-cert", "mode: PASSTHROUGH", 1), "name: https, protocol: HTTPS", "name: tls, protocol: TLS", 1)
-	if got := k.mustApply(t, terminating, vs); len(got) > 0 {
+	if got := k.mustApply(t, serviceDoc("e2e-gwchange", "web"), terminating, vs); len(got) > 0 {
 		t.Fatalf("VirtualService on a terminating Gateway drew %q", got)
 	}
 	got := k.mustApply(t, passthrough)
@@ -496,6 +496,19 @@ spec:
 	if got := k.mustApply(t, passthrough); len(withPrefix(got, "ML002")) > 0 {
 		t.Errorf("re-applying the passthrough Gateway drew %q", got)
 	}
+}
+
+// serviceDoc is a Service that a test's routes go to, so that
+// destination-host-not-found (ML017) has nothing to say about them.
+func serviceDoc(ns, name string) string {
+	return fmt.Sprintf(`
+apiVersion: v1
+kind: Service
+metadata: {name: %s, namespace: %s}
+spec:
+  selector: {app: %s}
+  ports: [{name: http, port: 80}]
+`, name, ns, name)
 }
 
 func TestStrictPeerAuthenticationWarnsAboutDestinationRules(t *testing.T) {
@@ -534,7 +547,7 @@ func TestEnforceModeDeniesErrors(t *testing.T) {
 	gw = strings.ReplaceAll(gw, "gw-ml002", "gw-enforce")
 	gw = strings.ReplaceAll(gw, "ml002.example.com", "enforce.example.com")
 	vs := strings.ReplaceAll(strings.ReplaceAll(checkCases[1].docs[1], "e2e-ml002", "e2e-enforce"), "ml002.example.com", "enforce.example.com")
-	k.mustApply(t, gw)
+	k.mustApply(t, gw, serviceDoc("e2e-enforce", "web"), serviceDoc("e2e-enforce", "ratings"))
 	_, err := k.apply(vs)
 	if !apierrors.IsForbidden(err) {
 		t.Fatalf("applying a VirtualService with an ML002 error in enforce mode: err = %v, want Forbidden", err)
@@ -654,6 +667,20 @@ metadata: {name: db, namespace: e2e-cluster}
 spec:
   clusterIP: None
   ports: [{name: https, port: 443, appProtocol: http}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: e2e-cluster}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: reviews, namespace: e2e-cluster}
+spec:
+  selector: {app: reviews}
+  ports: [{name: http, port: 9080}]
 `
 
 type jsonReport struct {

@@ -29,8 +29,9 @@ type whatIfReport struct {
 }
 
 // whatIfLive is the base state: a terminating Gateway owned by one team, a
-// VirtualService of another team bound to it, and a VirtualService whose
-// retries skip resets (a finding the cluster already has).
+// VirtualService of another team bound to it, a VirtualService whose
+// retries skip resets (a finding the cluster already has), and the Services
+// the routes go to.
 const whatIfLive = `apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata: {name: public, namespace: e2e-whatif-gw}
@@ -60,6 +61,27 @@ spec:
   - route:
     - destination: {host: legacy}
     retries: {attempts: 2, retryOn: connect-failure}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: e2e-whatif-app}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: legacy, namespace: e2e-whatif-app}
+spec:
+  selector: {app: legacy}
+  ports: [{name: http, port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: e2e-whatif-gw}
+spec:
+  selector: {app: api}
+  ports: [{name: http, port: 80}]
 `
 
 // whatIfChange is the pull request: the Gateway switched to PASSTHROUGH,
