@@ -281,8 +281,21 @@ func shiftLine(msg string, off int) (string, int) {
 
 func decodeChunk(c chunk, opts Options) chunkResult {
 	var res chunkResult
+	src := newSource(c.data)
+	if isJSON(c.data) {
+		// JSON (kubectl get -o json) is YAML's flow style, which yaml.v3
+		// reads slowly: the JSON parser builds the same tree. Input it
+		// refuses (YAML flow style, a syntax error, too deep) is left to
+		// yaml.v3, which says what is wrong with it.
+		if root, err := parseJSON(c.data); err == nil {
+			src.json = true
+			d := &docDecoder{loc: &locator{file: c.file, offset: c.line, data: src, item: -1}, opts: opts, res: &res}
+			d.object(root, "")
+			return res
+		}
+	}
 	if withFastParse(c.data, func(root *yaml.Node) {
-		d := &docDecoder{loc: &locator{file: c.file, offset: c.line, data: c.data, item: -1}, opts: opts, res: &res}
+		d := &docDecoder{loc: &locator{file: c.file, offset: c.line, data: src, item: -1}, opts: opts, res: &res}
 		d.object(root, "")
 	}) {
 		return res
@@ -314,12 +327,12 @@ func decodeChunk(c chunk, opts Options) chunkResult {
 		if isNull(root) {
 			continue
 		}
-		if expandedSize(root, maxExpandedNodes) > maxExpandedNodes {
+		if aliasExpansion(root, maxExpandedNodes) > maxExpandedNodes {
 			res.errors = append(res.errors, InputError{File: c.file, Line: root.Line + c.line,
 				Message: fmt.Sprintf("document expands YAML aliases to more than %d nodes; not decoded", maxExpandedNodes)})
 			continue
 		}
-		d := &docDecoder{loc: &locator{file: c.file, offset: c.line, data: c.data, doc: i, item: -1}, opts: opts, res: &res}
+		d := &docDecoder{loc: &locator{file: c.file, offset: c.line, data: src, doc: i, item: -1}, opts: opts, res: &res}
 		d.object(root, "")
 	}
 	return res
@@ -386,24 +399,52 @@ func prefixError(data string) string {
 	}
 }
 
-// maxExpandedNodes bounds the size of a document with its aliases expanded,
-// so that a "billion laughs" document (aliases of aliases) cannot make the
-// decoder, which follows aliases, run for ever. Real manifests are far
+// maxExpandedNodes bounds the nodes that following a document's YAML
+// aliases adds to it, so that a "billion laughs" document (aliases of
+// aliases) cannot make the decoder, which follows aliases, run for ever.
+// The document's own nodes do not count: their cost is paid by parsing,
+// and a large document without aliases is no bomb. Real manifests are far
 // below it.
 const maxExpandedNodes = 200_000
 
-// expandedSize counts the nodes of n with aliases followed, stopping once
-// the count passes limit.
-func expandedSize(n *yaml.Node, limit int) int {
-	count := 0
+// aliasExpansion counts the nodes that following the aliases of n adds to
+// the nodes n holds, stopping once the count passes limit. The expanded
+// size of each node inside an alias target is computed once, so the count
+// costs the size of the tree, however much its aliases would expand.
+func aliasExpansion(n *yaml.Node, limit int) int {
+	sat := func(x int) int { return min(x, limit+1) }
+	memo := map[*yaml.Node]int{}
+	// size is the node count of n with aliases followed, saturated past
+	// limit.
+	var size func(n *yaml.Node) int
+	size = func(n *yaml.Node) int {
+		if n == nil {
+			return 0
+		}
+		if n.Kind == yaml.AliasNode {
+			return size(n.Alias)
+		}
+		if len(n.Content) == 0 {
+			return 1
+		}
+		if s, ok := memo[n]; ok {
+			return s
+		}
+		s := 1
+		for _, c := range n.Content {
+			s = sat(s + size(c))
+		}
+		memo[n] = s
+		return s
+	}
+	extra := 0
 	var walk func(n *yaml.Node)
 	walk = func(n *yaml.Node) {
-		if count > limit || n == nil {
+		if n == nil || extra > limit {
 			return
 		}
-		count++
 		if n.Kind == yaml.AliasNode {
-			walk(n.Alias)
+			extra = sat(extra + size(n.Alias))
 			return
 		}
 		for _, c := range n.Content {
@@ -411,7 +452,7 @@ func expandedSize(n *yaml.Node, limit int) int {
 		}
 	}
 	walk(n)
-	return count
+	return extra
 }
 
 // stripLinePrefix turns "line 7: mapping values are not allowed in this
