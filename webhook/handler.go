@@ -491,25 +491,20 @@ func truncate(s string) string {
 	return head + "…"
 }
 
-// decode reads the incoming object with the same loader the CLI uses.
+// decode reads the incoming object with the same decoder the CLI uses,
+// straight from its JSON (see decodeJSON).
 func decode(req admission.Request, kind lint.Kind, mesh lint.Mesh) (*lint.Resource, error) {
 	raw := req.Object.Raw
 	if len(raw) == 0 {
 		return nil, errors.New("the request carries no object")
 	}
 	name := fmt.Sprintf("%s %s/%s", req.Kind.Kind, req.Namespace, req.Name)
-	// Block-style YAML takes the loader's fast path; JSON it cannot rewrite
-	// goes to the loader as it came.
-	var tree *jnode
-	if y, t, err := blockYAMLTree(raw); err == nil {
-		raw, tree = y, t
+	rs, errs, err := decodeJSON(name, raw, load.Options{DefaultNamespace: req.Namespace, Mesh: mesh})
+	if err != nil {
+		return nil, err
 	}
-	rs, errs := load.Bytes(name, raw, load.Options{DefaultNamespace: req.Namespace, Mesh: mesh})
 	for _, r := range rs {
 		if r.Kind == kind {
-			if tree != nil && len(rs) == 1 {
-				r.Locator = &treeLocator{file: name, root: tree}
-			}
 			if r.Object.GetNamespace() == "" && kind != lint.KindMeshConfig {
 				r.Object.SetNamespace(req.Namespace)
 			}
