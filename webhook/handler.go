@@ -82,6 +82,11 @@ type HandlerOptions struct {
 	Metrics *Metrics
 	// Checks are the checks to run (lint.Registry() when nil).
 	Checks []*lint.Check
+	// DenyUnchecked, in enforce mode, denies a request whose checks do not
+	// finish within Timeout instead of allowing it unchecked: otherwise an
+	// object made slow to check on purpose passes enforce. Internal
+	// failures (a panic, a cache not synced) still fail open.
+	DenyUnchecked bool
 }
 
 // Handler is the admission.Handler behind POST /validate. It keeps a
@@ -316,10 +321,27 @@ func (h *Handler) reviewWithTimeout(ctx context.Context, log logr.Logger, req ad
 		}
 		return r.resp, r.outcome
 	case <-timer.C:
-		return h.failOpen(log, req, "timeout", fmt.Errorf("the checks took longer than %s", h.opts.Timeout)), "fail-open"
+		err := fmt.Errorf("the checks took longer than %s", h.opts.Timeout)
+		if h.denyUnchecked() {
+			log.Error(err, "checks did not finish in time; denying the request", "kind", req.Kind.Kind)
+			return h.deniedUnchecked(req, err), "deny-unchecked"
+		}
+		return h.failOpen(log, req, "timeout", err), "fail-open"
 	case <-ctx.Done():
 		return h.failOpen(log, req, "canceled", fmt.Errorf("the request was canceled: %w", ctx.Err())), "fail-open"
 	}
+}
+
+// denyUnchecked reports whether an object that cannot be checked (in time,
+// or at all for its size) is denied rather than allowed.
+func (h *Handler) denyUnchecked() bool {
+	return h.opts.Mode == ModeEnforce && h.opts.DenyUnchecked
+}
+
+// deniedUnchecked is the answer to an object that could not be checked, in
+// enforce mode with DenyUnchecked.
+func (h *Handler) deniedUnchecked(req admission.Request, err error) admission.Response {
+	return admission.Denied(fmt.Sprintf("meshlint denied this %s: it could not be checked: %v; enforce mode denies what it cannot check", req.Kind.Kind, err))
 }
 
 // failOpen allows the request, says why the checks did not run, logs it and
@@ -347,6 +369,10 @@ func (h *Handler) review(log logr.Logger, req admission.Request, kind lint.Kind)
 	}
 	e := h.engine.Load()
 	incoming, err := decode(req, kind, e.mesh)
+	if errors.Is(err, errUncheckable) && h.denyUnchecked() {
+		log.Error(err, "object too large to check; denying the request", "kind", req.Kind.Kind)
+		return reviewResult{resp: h.deniedUnchecked(req, err), outcome: "deny-unchecked"}
+	}
 	if err != nil {
 		return h.failOpenResult(log, req, "malformed-object", err)
 	}
@@ -501,7 +527,7 @@ func decode(req admission.Request, kind lint.Kind, mesh lint.Mesh) (*lint.Resour
 	name := fmt.Sprintf("%s %s/%s", req.Kind.Kind, req.Namespace, req.Name)
 	rs, errs, err := decodeJSON(name, raw, load.Options{DefaultNamespace: req.Namespace, Mesh: mesh})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("decoding the object: %w", err)
 	}
 	for _, r := range rs {
 		if r.Kind == kind {

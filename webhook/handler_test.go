@@ -101,6 +101,8 @@ type handlerConfig struct {
 	checks   []*lint.Check
 	settings lint.Settings
 	notReady bool
+	// denyUnchecked is HandlerOptions.DenyUnchecked.
+	denyUnchecked bool
 }
 
 func newTestHandler(t testing.TB, c handlerConfig, cluster ...string) *Handler {
@@ -110,6 +112,7 @@ func newTestHandler(t testing.TB, c handlerConfig, cluster ...string) *Handler {
 	}
 	h, err := NewHandler(lint.DefaultMesh(), c.settings, HandlerOptions{
 		Mode: c.mode, EnforceSeverity: c.severity, Timeout: c.timeout, Checks: c.checks, Metrics: NewMetrics(nil),
+		DenyUnchecked: c.denyUnchecked,
 	})
 	if err != nil {
 		t.Fatal(err)

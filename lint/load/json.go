@@ -16,11 +16,17 @@ import (
 // API server stores can be read.
 const MaxDepth = 10_000
 
-// DepthError is a JSON input that nests deeper than MaxDepth.
-type DepthError struct{}
+// LimitError is a JSON input past one of the bounds that keep its cost in
+// proportion: nesting deeper than MaxDepth, or more values than
+// Options.MaxNodes.
+type LimitError struct{ msg string }
 
-func (DepthError) Error() string {
-	return fmt.Sprintf("objects and arrays nest more than %d levels deep; not decoded", MaxDepth)
+func (e LimitError) Error() string { return e.msg }
+
+var errTooDeep = LimitError{fmt.Sprintf("objects and arrays nest more than %d levels deep; not decoded", MaxDepth)}
+
+func tooManyNodes(max int) LimitError {
+	return LimitError{fmt.Sprintf("more than %d values (objects, arrays, keys, strings, numbers); not decoded", max)}
 }
 
 // parseJSON builds the yaml.Node tree that yaml.v3 builds for a JSON
@@ -28,20 +34,21 @@ func (DepthError) Error() string {
 // the JSON: one pass, no YAML text in between, with a cost proportional to
 // the input. JSON is YAML's flow style, the slow path of yaml.v3 (and, in
 // the webhook, the form of every object). It returns an error for input
-// that is not valid UTF-8 JSON or that nests deeper than MaxDepth
-// (DepthError); callers that want yaml.v3's message for a syntax error
-// parse such input with it.
-func parseJSON(data string) (*yaml.Node, error) {
+// that is not valid UTF-8 JSON, and a LimitError for one that nests deeper
+// than MaxDepth or holds more than maxNodes nodes (when maxNodes > 0);
+// callers that want yaml.v3's message for a syntax error parse such input
+// with it.
+func parseJSON(data string, maxNodes int) (*yaml.Node, error) {
 	if !utf8.ValidString(data) {
 		return nil, errors.New("invalid UTF-8")
 	}
 	if !json.Valid([]byte(data)) {
 		if tooDeep(data) {
-			return nil, DepthError{}
+			return nil, errTooDeep
 		}
 		return nil, fmt.Errorf("invalid JSON: %w", json.Unmarshal([]byte(data), new(json.RawMessage)))
 	}
-	p := &jsonParser{s: data, line: 1, col: 1}
+	p := &jsonParser{s: data, line: 1, col: 1, maxNodes: maxNodes}
 	p.ws()
 	root, err := p.value(0)
 	if err != nil {
@@ -82,6 +89,8 @@ type jsonParser struct {
 	// cost one pass over the input in all, not one per node.
 	at, line, col int
 	slab          []yaml.Node
+	// nodes counts the nodes made, up to maxNodes (no bound when 0).
+	nodes, maxNodes int
 }
 
 // pos returns the line and column of byte p.i.
@@ -108,6 +117,7 @@ func (p *jsonParser) node(kind yaml.Kind, tag, value string, style yaml.Style) *
 		// about what compact JSON holds.
 		p.slab = make([]yaml.Node, 0, min(max(len(p.s)/8, 16), 4096))
 	}
+	p.nodes++
 	line, col := p.pos()
 	p.slab = append(p.slab, yaml.Node{Kind: kind, Tag: tag, Value: value, Style: style, Line: line, Column: col})
 	return &p.slab[len(p.slab)-1]
@@ -126,11 +136,15 @@ func (p *jsonParser) ws() {
 
 // value parses the value at p.i, depth levels down.
 func (p *jsonParser) value(depth int) (*yaml.Node, error) {
+	if p.maxNodes > 0 && p.nodes >= p.maxNodes {
+		return nil, tooManyNodes(p.maxNodes)
+	}
 	switch c := p.s[p.i]; c {
 	case '{', '[':
 		if depth >= MaxDepth {
-			return nil, DepthError{}
+			return nil, errTooDeep
 		}
+
 		close := byte('}')
 		n := p.node(yaml.MappingNode, "!!map", "", yaml.FlowStyle)
 		if c == '[' {
@@ -234,18 +248,18 @@ func (p *jsonParser) str() (*yaml.Node, error) {
 // JSON decodes one JSON object, such as an admission request's raw object,
 // into resources and input errors, without going through YAML text. The
 // resources' locators keep the parsed tree: positions cost no second parse.
-// Input that is not JSON (or nests deeper than MaxDepth) is one input
-// error.
-func JSON(name string, data []byte, opts Options) ([]*lint.Resource, []InputError) {
+// err is set when the input as a whole could not be decoded: it is not
+// JSON, or it is past a bound (a LimitError).
+func JSON(name string, data []byte, opts Options) (rs []*lint.Resource, errs []InputError, err error) {
 	text := string(data)
-	root, err := parseJSON(text)
+	root, err := parseJSON(text, opts.MaxNodes)
 	if err != nil {
-		return nil, []InputError{{File: name, Line: 1, Message: err.Error()}}
+		return nil, nil, err
 	}
 	var res chunkResult
 	src := &source{text: text, json: true}
 	src.once.Do(func() { src.roots = []*yaml.Node{root} })
 	d := &docDecoder{loc: &locator{file: name, data: src, item: -1}, opts: opts, res: &res}
 	d.object(root, "")
-	return res.resources, res.errors
+	return res.resources, res.errors, nil
 }

@@ -26,7 +26,7 @@ var jsonCases = []string{
 // yaml.v3 reads differently.
 func checkJSONAgainstYAMLv3(t *testing.T, doc []byte) {
 	t.Helper()
-	got, err := parseJSON(string(doc))
+	got, err := parseJSON(string(doc), 0)
 	if err != nil {
 		return
 	}
@@ -52,7 +52,7 @@ func checkJSONAgainstYAMLv3(t *testing.T, doc []byte) {
 func TestJSONMatchesYAMLv3(t *testing.T) {
 	for i, c := range jsonCases {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
-			if _, err := parseJSON(c); err != nil {
+			if _, err := parseJSON(c, 0); err != nil {
 				t.Fatalf("parseJSON refused valid JSON: %v", err)
 			}
 			checkJSONAgainstYAMLv3(t, []byte(c))
@@ -83,18 +83,24 @@ func TestJSONRefuses(t *testing.T) {
 		{"too deep, arrays", strings.Repeat("[", MaxDepth+1) + strings.Repeat("]", MaxDepth+1), true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := parseJSON(tc.doc)
+			_, err := parseJSON(tc.doc, 0)
 			if err == nil {
 				t.Fatal("accepted")
 			}
-			if got := errors.As(err, new(DepthError)); got != tc.depth {
+			if got := errors.As(err, new(LimitError)); got != tc.depth {
 				t.Errorf("error %q: depth error %v, want %v", err, got, tc.depth)
 			}
 		})
 	}
+	if _, err := parseJSON(`{"a":[1,2,3],"b":{}}`, 6); !errors.As(err, new(LimitError)) {
+		t.Errorf("8 nodes with a bound of 6: error %v, want a LimitError", err)
+	}
+	if _, err := parseJSON(`{"a":[1,2,3],"b":{}}`, 8); err != nil {
+		t.Errorf("8 nodes with a bound of 8: %v", err)
+	}
 	// As deep as the API server goes is read.
 	ok := strings.Repeat(`{"a":`, MaxDepth-1) + "1" + strings.Repeat("}", MaxDepth-1)
-	if _, err := parseJSON(ok); err != nil {
+	if _, err := parseJSON(ok, 0); err != nil {
 		t.Errorf("%d levels: %v", MaxDepth-1, err)
 	}
 }

@@ -31,6 +31,10 @@ type Options struct {
 	// Mesh gives the root namespace and the name of the mesh ConfigMap
 	// there (`istio` unless the config says otherwise).
 	Mesh lint.Mesh
+	// MaxNodes, when positive, bounds the values of a JSON input that JSON
+	// decodes, and with them its memory: every value costs a node (about
+	// 200 bytes with what decoding makes of it).
+	MaxNodes int
 }
 
 func (o Options) namespace() string {
@@ -287,7 +291,7 @@ func decodeChunk(c chunk, opts Options) chunkResult {
 		// reads slowly: the JSON parser builds the same tree. Input it
 		// refuses (YAML flow style, a syntax error, too deep) is left to
 		// yaml.v3, which says what is wrong with it.
-		if root, err := parseJSON(c.data); err == nil {
+		if root, err := parseJSON(c.data, 0); err == nil {
 			src.json = true
 			d := &docDecoder{loc: &locator{file: c.file, offset: c.line, data: src, item: -1}, opts: opts, res: &res}
 			d.object(root, "")

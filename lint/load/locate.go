@@ -56,7 +56,7 @@ func (s *source) root(i int) *yaml.Node {
 
 func (s *source) parse() {
 	if s.json {
-		if n, err := parseJSON(s.text); err == nil {
+		if n, err := parseJSON(s.text, 0); err == nil {
 			s.roots = []*yaml.Node{n}
 		}
 		return
