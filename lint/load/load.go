@@ -217,6 +217,7 @@ type chunk struct {
 	file string
 	data string
 	line int // 0-based line offset of data in the file
+	col  int // columns cut from the left of data (the items of a List)
 }
 
 const bom = "\xef\xbb\xbf"
@@ -226,6 +227,15 @@ const bom = "\xef\xbb\xbf"
 // be parsed in parallel. A "---" at the start of a line is always a
 // document marker in YAML, even inside block scalars.
 func split(name string, data string) []chunk {
+	var out []chunk
+	for _, c := range splitDocuments(name, data) {
+		out = append(out, splitList(c)...)
+	}
+	return out
+}
+
+// splitDocuments is split without cutting Lists into their items.
+func splitDocuments(name string, data string) []chunk {
 	data = strings.TrimPrefix(data, bom)
 	if isJSON(data) {
 		return []chunk{{file: name, data: data}}
@@ -250,6 +260,129 @@ func split(name string, data string) []chunk {
 		chunks = append(chunks, chunk{file: name, data: data[start:], line: startLine})
 	}
 	return chunks
+}
+
+// minListSplit is the size from which splitList cuts a List into its
+// items: below it, one parse of the whole document is cheap.
+const minListSplit = 1 << 20
+
+// hasAnchorOrAlias reports whether s may hold a YAML anchor or alias: an
+// & or * that starts a word, and is followed by more than punctuation
+// (plain text that looks like one counts too).
+func hasAnchorOrAlias(s string) bool {
+	for i := 0; ; i++ {
+		j := strings.IndexAny(s[i:], "&*")
+		if j < 0 {
+			return false
+		}
+		i += j
+		before := i == 0 || strings.IndexByte(" \t\r\n[{,:-", s[i-1]) >= 0
+		after := i+1 < len(s) && strings.IndexByte(" \t\r\n]},", s[i+1]) < 0
+		if before && after {
+			return true
+		}
+	}
+}
+
+// splitList cuts a large block-style `kind: List` document (kubectl get
+// -o yaml) into one chunk per item, each dedented to stand alone. Read as
+// one document, a 58 MB List was one node tree of several times its size,
+// built on one core, and built again to locate findings (70 s and 1.5 GB
+// where the same resources in many documents take 2 s). The items decode
+// as the List would (object reads each item of a List as a top-level
+// object), in parallel, with their lines and columns in the file. Anything
+// unusual (anchors and aliases, which may cross items; flow style or tabs
+// at the top level; a misaligned item) leaves the document whole.
+func splitList(c chunk) []chunk {
+	if len(c.data) < minListSplit || hasAnchorOrAlias(c.data) {
+		return []chunk{c}
+	}
+	whole := []chunk{c}
+	lines := strings.SplitAfter(c.data, "\n")
+	type span struct{ start, end int }
+	var items []span
+	isList, inItems, sawItems := false, false, false
+	itemIndent := -1
+	for i, l := range lines {
+		t := strings.TrimRight(l, "\r\n")
+		text := strings.TrimLeft(t, " ")
+		if text == "" || text[0] == '#' {
+			continue
+		}
+		if text[0] == '\t' || text[0] == '%' {
+			return whole
+		}
+		indent := len(t) - len(text)
+		if inItems {
+			if itemIndent < 0 {
+				itemIndent = indent
+			}
+			isDashLine := text == "-" || strings.HasPrefix(text, "- ")
+			switch {
+			case indent == itemIndent && isDashLine:
+				if len(items) > 0 {
+					items[len(items)-1].end = i
+				}
+				items = append(items, span{start: i})
+				continue
+			case indent > itemIndent && len(items) > 0:
+				continue
+			case indent != 0:
+				return whole
+			}
+			inItems = false
+			items[len(items)-1].end = i
+		}
+		if indent > 0 {
+			continue // inside another top-level field (metadata)
+		}
+		key, value, ok := strings.Cut(text, ":")
+		if !ok || strings.ContainsAny(key[:1], "{[&*!?|>'\"-") || value != "" && value[0] != ' ' {
+			return whole
+		}
+		value = strings.TrimSpace(value)
+		switch key {
+		case "items":
+			if sawItems || value != "" {
+				return whole
+			}
+			sawItems, inItems = true, true
+		case "kind":
+			isList = value == "List" || strings.HasSuffix(value, "List")
+		}
+	}
+	if inItems && len(items) > 0 {
+		items[len(items)-1].end = len(lines)
+	}
+	if !isList || len(items) == 0 {
+		return whole
+	}
+	out := make([]chunk, 0, len(items))
+	for _, it := range items {
+		first := strings.TrimRight(lines[it.start], "\r\n")[itemIndent+1:]
+		rest := strings.TrimLeft(first, " ")
+		if rest == "" || rest[0] == '#' || rest[0] == '-' {
+			return whole // an empty item, or a list in a list
+		}
+		cut := itemIndent + 1 + len(first) - len(rest)
+		var b strings.Builder
+		b.WriteString(rest)
+		b.WriteString(lines[it.start][len(strings.TrimRight(lines[it.start], "\r\n")):])
+		for _, l := range lines[it.start+1 : it.end] {
+			t := strings.TrimRight(l, "\r\n")
+			text := strings.TrimLeft(t, " ")
+			switch indent := len(t) - len(text); {
+			case indent >= cut:
+				b.WriteString(l[cut:])
+			case text == "" || text[0] == '#':
+				b.WriteString(l[len(t):]) // the line break alone
+			default:
+				return whole
+			}
+		}
+		out = append(out, chunk{file: c.file, data: b.String(), line: c.line + it.start, col: c.col + cut})
+	}
+	return out
 }
 
 func isDocMarker(l string) bool {
@@ -286,6 +419,7 @@ func shiftLine(msg string, off int) (string, int) {
 func decodeChunk(c chunk, opts Options) chunkResult {
 	var res chunkResult
 	src := newSource(c.data)
+	src.col = c.col
 	if isJSON(c.data) {
 		// JSON (kubectl get -o json) is YAML's flow style, which yaml.v3
 		// reads slowly: the JSON parser builds the same tree. Input it

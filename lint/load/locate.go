@@ -38,6 +38,7 @@ type locator struct {
 type source struct {
 	text string
 	json bool // parse text as JSON (it is valid JSON)
+	col  int  // columns cut from the left of text (the items of a List)
 
 	once  sync.Once
 	roots []*yaml.Node // the root node of each document of the chunk
@@ -121,14 +122,14 @@ func (l *locator) Locate(path string) lint.Position {
 		return l.locateMesh(strings.TrimPrefix(strings.TrimPrefix(path, "data.mesh"), "."))
 	}
 	n := l.root
-	pos.Line, pos.Column = n.Line+l.offset, n.Column
+	pos.Line, pos.Column = n.Line+l.offset, n.Column+l.data.col
 	for _, seg := range splitPath(path) {
 		next, at := step(n, seg)
 		if next == nil {
 			break
 		}
 		n = next
-		pos.Line, pos.Column = at.Line+l.offset, at.Column
+		pos.Line, pos.Column = at.Line+l.offset, at.Column+l.data.col
 	}
 	return pos
 }
@@ -141,6 +142,7 @@ func (l *locator) locateMesh(path string) lint.Position {
 	if k := meshKey(l.root); k != nil {
 		keyLine, keyCol = k.Line, k.Column
 	}
+	keyCol += l.data.col
 	pos := lint.Position{File: l.file, Line: keyLine + l.offset, Column: keyCol}
 	if path == "" || len(l.mesh.Content) == 0 {
 		return pos
