@@ -54,6 +54,7 @@ e2e: binaries
 fuzz:
 	$(GO) test $(FUZZFLAGS) -fuzz '^FuzzLoad$$' ./lint/load
 	$(GO) test $(FUZZFLAGS) -fuzz '^FuzzFastParse$$' ./lint/load
+	$(GO) test $(FUZZFLAGS) -fuzz '^FuzzJSON$$' ./lint/load
 	$(GO) test $(FUZZFLAGS) -fuzz '^FuzzHandler$$' ./webhook
 
 bench:

@@ -280,6 +280,7 @@ func TestDefaults(t *testing.T) {
 			"--config":                    c.mountPath("config") + "/config.yaml",
 			"--mode":                      "warn",
 			"--enforce-severity":          "error",
+			"--deny-unchecked":            "true",
 			"--metrics-bind-address":      ":8080",
 			"--health-probe-bind-address": ":8081",
 			"--log-level":                 "info",

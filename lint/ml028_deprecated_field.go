@@ -222,7 +222,7 @@ func envoyFilterV2(pass *Pass, ef *networkingapi.EnvoyFilter) {
 			v2Report(pass, fp+".subFilter.name", "the match names filter %q by its deprecated name (use %s); Istio still translates it, with a warning, and may stop", f.GetSubFilter().GetName(), canon)
 		}
 		if v := cp.GetPatch().GetValue(); v != nil {
-			walkPatchValue(pass, pp+".patch.value", structpb.NewStructValue(v))
+			walkPatchValue(pass, &lazyPath{seg: pp + ".patch.value"}, structpb.NewStructValue(v))
 		}
 	}
 }
@@ -234,12 +234,32 @@ func v2Report(pass *Pass, path, format string, args ...any) {
 	pass.Report(path, format, args...)
 }
 
+// lazyPath is a field path built only when a finding needs it: a patch
+// value may nest thousands of levels deep, and spelling out every level's
+// path would cost the square of the depth.
+type lazyPath struct {
+	parent *lazyPath
+	seg    string // ".key", "[key]", "[i]", or the root path
+}
+
+func (p *lazyPath) String() string {
+	var segs []string
+	for q := p; q != nil; q = q.parent {
+		segs = append(segs, q.seg)
+	}
+	var b strings.Builder
+	for i := len(segs) - 1; i >= 0; i-- {
+		b.WriteString(segs[i])
+	}
+	return b.String()
+}
+
 // walkPatchValue looks for the v2 API in a patch value.
-func walkPatchValue(pass *Pass, path string, v *structpb.Value) {
+func walkPatchValue(pass *Pass, path *lazyPath, v *structpb.Value) {
 	switch x := v.GetKind().(type) {
 	case *structpb.Value_ListValue:
 		for i, e := range x.ListValue.GetValues() {
-			walkPatchValue(pass, fmt.Sprintf("%s[%d]", path, i), e)
+			walkPatchValue(pass, &lazyPath{parent: path, seg: fmt.Sprintf("[%d]", i)}, e)
 		}
 	case *structpb.Value_StructValue:
 		fields := x.StructValue.GetFields()
@@ -256,27 +276,27 @@ func walkPatchValue(pass *Pass, path string, v *structpb.Value) {
 		name := fields["name"].GetStringValue()
 		for _, k := range keys {
 			fv := fields[k]
-			kp := path + "." + k
+			kp := &lazyPath{parent: path, seg: "." + k}
 			if strings.ContainsAny(k, ".[]") {
-				kp = path + "[" + k + "]"
+				kp.seg = "[" + k + "]"
 			}
 			switch k {
 			case "@type":
 				if u := fv.GetStringValue(); v2TypeURL.MatchString(u) {
-					v2Report(pass, kp, "type %q is from Envoy's removed v2 API; istiod cannot resolve it and rejects the EnvoyFilter (use the v3 type)", u)
+					v2Report(pass, kp.String(), "type %q is from Envoy's removed v2 API; istiod cannot resolve it and rejects the EnvoyFilter (use the v3 type)", u)
 				}
 			case "type_url", "typeUrl":
 				if u := fv.GetStringValue(); v2TypeURL.MatchString(u) {
-					v2Report(pass, kp, "type %q is from Envoy's removed v2 API; the proxy cannot resolve it and rejects the filter (use the v3 type)", u)
+					v2Report(pass, kp.String(), "type %q is from Envoy's removed v2 API; the proxy cannot resolve it and rejects the filter (use the v3 type)", u)
 				}
 			case "config":
 				if name != "" && !typed && !hasType && fv.GetStructValue() != nil {
-					v2Report(pass, kp, "filter %q is configured with config:, which Envoy's v3 API does not have; the filter gets none of this configuration (use typed_config with a v3 @type)", name)
+					v2Report(pass, kp.String(), "filter %q is configured with config:, which Envoy's v3 API does not have; the filter gets none of this configuration (use typed_config with a v3 @type)", name)
 				}
 			case "name":
 				_, v2config := fields["config"]
 				if canon, ok := deprecatedFilterNames[name]; ok && !typed && !v2config {
-					v2Report(pass, kp, "filter %q uses a deprecated name and no typed_config (use %s with typed_config); Envoy no longer finds filters by these names", name, canon)
+					v2Report(pass, kp.String(), "filter %q uses a deprecated name and no typed_config (use %s with typed_config); Envoy no longer finds filters by these names", name, canon)
 				}
 			}
 			walkPatchValue(pass, kp, fv)

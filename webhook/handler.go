@@ -89,6 +89,11 @@ type HandlerOptions struct {
 	// findings at or above EnforceSeverity on other resources. Otherwise a
 	// delete is always allowed, with those findings as warnings.
 	DenyDeletes bool
+	// DenyUnchecked, in enforce mode, denies a request whose checks do not
+	// finish within Timeout instead of allowing it unchecked: otherwise an
+	// object made slow to check on purpose passes enforce. Internal
+	// failures (a panic, a cache not synced) still fail open.
+	DenyUnchecked bool
 }
 
 // Handler is the admission.Handler behind POST /validate. It keeps a
@@ -329,10 +334,27 @@ func (h *Handler) reviewWithTimeout(ctx context.Context, log logr.Logger, req ad
 		}
 		return r.resp, r.outcome
 	case <-timer.C:
-		return h.failOpen(log, req, "timeout", fmt.Errorf("the checks took longer than %s", h.opts.Timeout)), "fail-open"
+		err := fmt.Errorf("the checks took longer than %s", h.opts.Timeout)
+		if h.denyUnchecked() {
+			log.Error(err, "checks did not finish in time; denying the request", "kind", req.Kind.Kind)
+			return h.deniedUnchecked(req, err), "deny-unchecked"
+		}
+		return h.failOpen(log, req, "timeout", err), "fail-open"
 	case <-ctx.Done():
 		return h.failOpen(log, req, "canceled", fmt.Errorf("the request was canceled: %w", ctx.Err())), "fail-open"
 	}
+}
+
+// denyUnchecked reports whether an object that cannot be checked (in time,
+// or at all for its size) is denied rather than allowed.
+func (h *Handler) denyUnchecked() bool {
+	return h.opts.Mode == ModeEnforce && h.opts.DenyUnchecked
+}
+
+// deniedUnchecked is the answer to an object that could not be checked, in
+// enforce mode with DenyUnchecked.
+func (h *Handler) deniedUnchecked(req admission.Request, err error) admission.Response {
+	return admission.Denied(fmt.Sprintf("meshlint denied this %s: it could not be checked: %v; enforce mode denies what it cannot check", req.Kind.Kind, err))
 }
 
 // failOpen allows the request, says why the checks did not run, logs it and
@@ -363,6 +385,10 @@ func (h *Handler) review(log logr.Logger, req admission.Request, kind lint.Kind)
 		return h.reviewDelete(log, req, kind, e)
 	}
 	incoming, err := decode(req, kind, e.mesh)
+	if errors.Is(err, errUncheckable) && h.denyUnchecked() {
+		log.Error(err, "object too large to check; denying the request", "kind", req.Kind.Kind)
+		return reviewResult{resp: h.deniedUnchecked(req, err), outcome: "deny-unchecked"}
+	}
 	if err != nil {
 		return h.failOpenResult(log, req, "malformed-object", err)
 	}
@@ -579,25 +605,20 @@ func truncate(s string) string {
 	return head + "…"
 }
 
-// decode reads the incoming object with the same loader the CLI uses.
+// decode reads the incoming object with the same decoder the CLI uses,
+// straight from its JSON (see decodeJSON).
 func decode(req admission.Request, kind lint.Kind, mesh lint.Mesh) (*lint.Resource, error) {
 	raw := req.Object.Raw
 	if len(raw) == 0 {
 		return nil, errors.New("the request carries no object")
 	}
 	name := fmt.Sprintf("%s %s/%s", req.Kind.Kind, req.Namespace, req.Name)
-	// Block-style YAML takes the loader's fast path; JSON it cannot rewrite
-	// goes to the loader as it came.
-	var tree *jnode
-	if y, t, err := blockYAMLTree(raw); err == nil {
-		raw, tree = y, t
+	rs, errs, err := decodeJSON(name, raw, load.Options{DefaultNamespace: req.Namespace, Mesh: mesh})
+	if err != nil {
+		return nil, fmt.Errorf("decoding the object: %w", err)
 	}
-	rs, errs := load.Bytes(name, raw, load.Options{DefaultNamespace: req.Namespace, Mesh: mesh})
 	for _, r := range rs {
 		if r.Kind == kind {
-			if tree != nil && len(rs) == 1 {
-				r.Locator = &treeLocator{file: name, root: tree}
-			}
 			if r.Object.GetNamespace() == "" && kind != lint.KindMeshConfig {
 				r.Object.SetNamespace(req.Namespace)
 			}

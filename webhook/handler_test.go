@@ -107,6 +107,8 @@ type handlerConfig struct {
 	settings    lint.Settings
 	notReady    bool
 	denyDeletes bool
+	// denyUnchecked is HandlerOptions.DenyUnchecked.
+	denyUnchecked bool
 }
 
 func newTestHandler(t testing.TB, c handlerConfig, cluster ...string) *Handler {
@@ -116,7 +118,8 @@ func newTestHandler(t testing.TB, c handlerConfig, cluster ...string) *Handler {
 	}
 	h, err := NewHandler(lint.DefaultMesh(), c.settings, HandlerOptions{
 		Mode: c.mode, EnforceSeverity: c.severity, Timeout: c.timeout, Checks: c.checks, Metrics: NewMetrics(nil),
-		DenyDeletes: c.denyDeletes,
+		DenyDeletes:   c.denyDeletes,
+		DenyUnchecked: c.denyUnchecked,
 	})
 	if err != nil {
 		t.Fatal(err)

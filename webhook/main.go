@@ -44,7 +44,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig file (in-cluster config when absent)")
 	fs.StringVar(&kubecontext, "context", "", "kubeconfig context")
 	fs.StringVar(&logLevel, "log-level", "info", "debug, info, warn, error, or a number (higher is more verbose)")
-	fs.DurationVar(&opts.Timeout, "timeout", opts.Timeout, "time the checks of one request may take before it is allowed unchecked")
+	fs.DurationVar(&opts.Timeout, "timeout", opts.Timeout, "time the checks of one request may take before it is allowed unchecked (or denied: --deny-unchecked)")
+	fs.BoolVar(&opts.DenyUnchecked, "deny-unchecked", opts.DenyUnchecked, "in enforce mode, deny a request whose checks do not finish within --timeout instead of allowing it unchecked")
 	opts.Certs.AddFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {

@@ -57,6 +57,9 @@ type Options struct {
 	MetricsSecure bool
 	// Timeout bounds the checks of one request (DefaultTimeout when zero).
 	Timeout time.Duration
+	// DenyUnchecked denies, in enforce mode, what cannot be checked within
+	// Timeout (see HandlerOptions.DenyUnchecked).
+	DenyUnchecked bool
 	// Certs turns on self-managed serving certificates (see package certs).
 	Certs certs.Options
 	// Serving bounds slow clients of the webhook server (DefaultServingOptions for zero fields).
@@ -68,7 +71,8 @@ func DefaultOptions() Options {
 	return Options{
 		Port: 9443, Mode: ModeWarn, EnforceSeverity: lint.SeverityError,
 		MetricsBindAddress: ":8080", HealthProbeBindAddress: ":8081", Timeout: DefaultTimeout,
-		Serving: DefaultServingOptions(),
+		Serving:       DefaultServingOptions(),
+		DenyUnchecked: true,
 	}
 }
 
@@ -85,6 +89,7 @@ func Run(ctx context.Context, restCfg *rest.Config, opts Options, log logr.Logge
 	m := NewMetrics(nil)
 	h, err := NewHandler(cfg.Mesh, cfg.Settings(), HandlerOptions{
 		Mode: opts.Mode, EnforceSeverity: opts.EnforceSeverity, DenyDeletes: opts.DenyDeletes, Timeout: opts.Timeout, Metrics: m,
+		DenyUnchecked: opts.DenyUnchecked,
 	})
 	if err != nil {
 		return err

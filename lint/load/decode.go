@@ -430,7 +430,7 @@ func (d *docDecoder) configMap(n *yaml.Node) {
 			d.errorf(meshNode, "invalid YAML in data.mesh of ConfigMap %s/istio: %s", ns, msg)
 			return
 		}
-		if expandedSize(&inner, maxExpandedNodes) > maxExpandedNodes {
+		if aliasExpansion(&inner, maxExpandedNodes) > maxExpandedNodes {
 			d.errorf(meshNode, "data.mesh of ConfigMap %s/istio expands YAML aliases to more than %d nodes; not decoded", ns, maxExpandedNodes)
 			return
 		}
@@ -483,7 +483,7 @@ func MeshConfigFromConfigMap(cm *corev1.ConfigMap) (*lint.Resource, error) {
 	if err := yaml.Unmarshal([]byte(text), &inner); err != nil {
 		return nil, fmt.Errorf("parsing data.mesh of ConfigMap %s/%s: %w", cm.Namespace, cm.Name, err)
 	}
-	if expandedSize(&inner, maxExpandedNodes) > maxExpandedNodes {
+	if aliasExpansion(&inner, maxExpandedNodes) > maxExpandedNodes {
 		return nil, fmt.Errorf("data.mesh of ConfigMap %s/%s expands YAML aliases to more than %d nodes", cm.Namespace, cm.Name, maxExpandedNodes)
 	}
 	pd := &protoDecoder{}

@@ -201,11 +201,16 @@ func splitKey(text string) (key, value string, ok bool) {
 	return "", "", false
 }
 
+// dupScanKeys is how many keys a mapping may have before duplicates are
+// looked up in a set rather than by scanning the keys so far.
+const dupScanKeys = 16
+
 func (p *fastParser) mapping(indent int) *yaml.Node {
 	first := p.lines[p.pos]
 	m := p.node(yaml.MappingNode, "!!map", "", 0, first.num, indent+1)
 	base := len(p.stack)
 	defer func() { p.stack = p.stack[:base] }()
+	var seen map[string]struct{}
 	for p.pos < len(p.lines) {
 		l := p.lines[p.pos]
 		if l.indent < indent {
@@ -218,9 +223,25 @@ func (p *fastParser) mapping(indent int) *yaml.Node {
 		if !ok {
 			return nil
 		}
-		for i := base; i < len(p.stack); i += 2 {
-			if p.stack[i].Value == key {
-				return nil // duplicate key: yaml.v3 reports it
+		if seen == nil && len(p.stack)-base >= 2*dupScanKeys {
+			// A mapping this wide gets a set: scanning its keys for every
+			// new one would cost the square of its size (a 700 KB object
+			// of single-key lines took 11 s).
+			seen = make(map[string]struct{}, 2*dupScanKeys)
+			for i := base; i < len(p.stack); i += 2 {
+				seen[p.stack[i].Value] = struct{}{}
+			}
+		}
+		if seen != nil {
+			if _, dup := seen[key]; dup {
+				return nil // a duplicate key: leave the document to yaml.v3
+			}
+			seen[key] = struct{}{}
+		} else {
+			for i := base; i < len(p.stack); i += 2 {
+				if p.stack[i].Value == key {
+					return nil // a duplicate key: leave the document to yaml.v3
+				}
 			}
 		}
 		k := p.plainScalar(key, l.num, indent+1)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -131,4 +132,51 @@ func FuzzFastParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		checkAgainstYAMLv3(t, doc)
 	})
+}
+
+// wideMapping is a document whose one mapping has n keys.
+func wideMapping(n int) string {
+	var b strings.Builder
+	b.WriteString("apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata:\n  name: wide\nspec:\n  configPatches:\n  - patch:\n      value:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "        k%07d: 1\n", i)
+	}
+	return b.String()
+}
+
+// minDuration is the fastest of runs calls of f: the least disturbed by
+// other work on the machine.
+func minDuration(runs int, f func()) time.Duration {
+	best := time.Duration(1<<63 - 1)
+	for range runs {
+		start := time.Now()
+		f()
+		best = min(best, time.Since(start))
+	}
+	return best
+}
+
+// TestFastParseWideMappingIsLinear: the parser's duplicate-key check made
+// a mapping of n keys cost n² (a 720 KB EnvoyFilter of single-key lines
+// took 11 s in the webhook). Sixteen times the keys must cost about
+// sixteen times as much, far from the 256 times of the square.
+func TestFastParseWideMappingIsLinear(t *testing.T) {
+	small, large := wideMapping(4_000), wideMapping(64_000)
+	for _, doc := range []string{small, large} {
+		if _, ok := fastParse(doc); !ok {
+			t.Fatal("fast parser declined a wide block mapping")
+		}
+	}
+	// Duplicates are still declined (yaml.v3 keeps both) in wide mappings.
+	if _, ok := fastParse(large + "        k0000001: 2\n"); ok {
+		t.Error("fast parser accepted a duplicate key in a wide mapping")
+	}
+	if _, ok := fastParse("a: 1\nb: 2\na: 3\n"); ok {
+		t.Error("fast parser accepted a duplicate key in a narrow mapping")
+	}
+	ts := minDuration(5, func() { fastParse(small) })
+	tl := minDuration(5, func() { fastParse(large) })
+	if ratio := float64(tl) / float64(ts); ratio > 64 {
+		t.Errorf("16x the keys took %.0fx the time (%v vs %v): the cost grows faster than the input", ratio, tl, ts)
+	}
 }

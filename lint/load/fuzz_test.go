@@ -99,3 +99,27 @@ func TestAliasBomb(t *testing.T) {
 		t.Fatalf("want one input error about aliases at line 1, got %+v", errs)
 	}
 }
+
+// TestLargeFlowDocumentIsNoAliasBomb: a 1.25 MB flow-style document without
+// a single alias was refused as an alias bomb, because the bound counted
+// the document's nodes rather than what its aliases add. Aliases that add
+// a bounded amount are fine too.
+func TestLargeFlowDocumentIsNoAliasBomb(t *testing.T) {
+	values := strings.Repeat("x, ", 300_000) + "x"
+	for _, tc := range []struct{ name, doc string }{
+		{"flow YAML", "{apiVersion: networking.istio.io/v1alpha3, kind: EnvoyFilter, metadata: {name: big}, spec: {configPatches: [{patch: {value: {a: [" + values + "]}}}]}}\n"},
+		{"JSON", `{"apiVersion":"networking.istio.io/v1alpha3","kind":"EnvoyFilter","metadata":{"name":"big"},"spec":{"configPatches":[{"patch":{"value":{"a":[` + strings.Repeat(`"x",`, 300_000) + `"x"]}}}]}}`},
+		{"block YAML with aliases", "apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata: {name: big}\nspec:\n  configPatches:\n  - patch:\n      value:\n        a: &a [" + strings.Repeat("x, ", 999) + "x]\n" +
+			"        b: [" + strings.Repeat("*a, ", 99) + "*a]\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.name != "block YAML with aliases" && len(tc.doc) < 900_000 {
+				t.Fatalf("document of %d bytes, want about 1 MB", len(tc.doc))
+			}
+			rs, errs := Bytes("big.yaml", []byte(tc.doc), Options{})
+			if len(errs) > 0 || len(rs) != 1 {
+				t.Fatalf("got %d resources, errors %+v; want the EnvoyFilter", len(rs), errs)
+			}
+		})
+	}
+}

@@ -35,6 +35,10 @@ type Options struct {
 	// Render, when set, renders the Helm charts and kustomizations met
 	// while walking; without it their files are read one by one.
 	Render RenderFunc
+	// MaxNodes, when positive, bounds the values of a JSON input that JSON
+	// decodes, and with them its memory: every value costs a node (about
+	// 200 bytes with what decoding makes of it).
+	MaxNodes int
 }
 
 func (o Options) namespace() string {
@@ -395,6 +399,7 @@ type chunk struct {
 	file string
 	data string
 	line int // 0-based line offset of data in the file
+	col  int // columns cut from the left of data (the items of a List)
 }
 
 const bom = "\xef\xbb\xbf"
@@ -404,6 +409,15 @@ const bom = "\xef\xbb\xbf"
 // be parsed in parallel. A "---" at the start of a line is always a
 // document marker in YAML, even inside block scalars.
 func split(name string, data string) []chunk {
+	var out []chunk
+	for _, c := range splitDocuments(name, data) {
+		out = append(out, splitList(c)...)
+	}
+	return out
+}
+
+// splitDocuments is split without cutting Lists into their items.
+func splitDocuments(name string, data string) []chunk {
 	data = strings.TrimPrefix(data, bom)
 	if isJSON(data) {
 		return []chunk{{file: name, data: data}}
@@ -428,6 +442,129 @@ func split(name string, data string) []chunk {
 		chunks = append(chunks, chunk{file: name, data: data[start:], line: startLine})
 	}
 	return chunks
+}
+
+// minListSplit is the size from which splitList cuts a List into its
+// items: below it, one parse of the whole document is cheap.
+const minListSplit = 1 << 20
+
+// hasAnchorOrAlias reports whether s may hold a YAML anchor or alias: an
+// & or * that starts a word, and is followed by more than punctuation
+// (plain text that looks like one counts too).
+func hasAnchorOrAlias(s string) bool {
+	for i := 0; ; i++ {
+		j := strings.IndexAny(s[i:], "&*")
+		if j < 0 {
+			return false
+		}
+		i += j
+		before := i == 0 || strings.IndexByte(" \t\r\n[{,:-", s[i-1]) >= 0
+		after := i+1 < len(s) && strings.IndexByte(" \t\r\n]},", s[i+1]) < 0
+		if before && after {
+			return true
+		}
+	}
+}
+
+// splitList cuts a large block-style `kind: List` document (kubectl get
+// -o yaml) into one chunk per item, each dedented to stand alone. Read as
+// one document, a 58 MB List was one node tree of several times its size,
+// built on one core, and built again to locate findings (70 s and 1.5 GB
+// where the same resources in many documents take 2 s). The items decode
+// as the List would (object reads each item of a List as a top-level
+// object), in parallel, with their lines and columns in the file. Anything
+// unusual (anchors and aliases, which may cross items; flow style or tabs
+// at the top level; a misaligned item) leaves the document whole.
+func splitList(c chunk) []chunk {
+	if len(c.data) < minListSplit || hasAnchorOrAlias(c.data) {
+		return []chunk{c}
+	}
+	whole := []chunk{c}
+	lines := strings.SplitAfter(c.data, "\n")
+	type span struct{ start, end int }
+	var items []span
+	isList, inItems, sawItems := false, false, false
+	itemIndent := -1
+	for i, l := range lines {
+		t := strings.TrimRight(l, "\r\n")
+		text := strings.TrimLeft(t, " ")
+		if text == "" || text[0] == '#' {
+			continue
+		}
+		if text[0] == '\t' || text[0] == '%' {
+			return whole
+		}
+		indent := len(t) - len(text)
+		if inItems {
+			if itemIndent < 0 {
+				itemIndent = indent
+			}
+			isDashLine := text == "-" || strings.HasPrefix(text, "- ")
+			switch {
+			case indent == itemIndent && isDashLine:
+				if len(items) > 0 {
+					items[len(items)-1].end = i
+				}
+				items = append(items, span{start: i})
+				continue
+			case indent > itemIndent && len(items) > 0:
+				continue
+			case indent != 0:
+				return whole
+			}
+			inItems = false
+			items[len(items)-1].end = i
+		}
+		if indent > 0 {
+			continue // inside another top-level field (metadata)
+		}
+		key, value, ok := strings.Cut(text, ":")
+		if !ok || strings.ContainsAny(key[:1], "{[&*!?|>'\"-") || value != "" && value[0] != ' ' {
+			return whole
+		}
+		value = strings.TrimSpace(value)
+		switch key {
+		case "items":
+			if sawItems || value != "" {
+				return whole
+			}
+			sawItems, inItems = true, true
+		case "kind":
+			isList = value == "List" || strings.HasSuffix(value, "List")
+		}
+	}
+	if inItems && len(items) > 0 {
+		items[len(items)-1].end = len(lines)
+	}
+	if !isList || len(items) == 0 {
+		return whole
+	}
+	out := make([]chunk, 0, len(items))
+	for _, it := range items {
+		first := strings.TrimRight(lines[it.start], "\r\n")[itemIndent+1:]
+		rest := strings.TrimLeft(first, " ")
+		if rest == "" || rest[0] == '#' || rest[0] == '-' {
+			return whole // an empty item, or a list in a list
+		}
+		cut := itemIndent + 1 + len(first) - len(rest)
+		var b strings.Builder
+		b.WriteString(rest)
+		b.WriteString(lines[it.start][len(strings.TrimRight(lines[it.start], "\r\n")):])
+		for _, l := range lines[it.start+1 : it.end] {
+			t := strings.TrimRight(l, "\r\n")
+			text := strings.TrimLeft(t, " ")
+			switch indent := len(t) - len(text); {
+			case indent >= cut:
+				b.WriteString(l[cut:])
+			case text == "" || text[0] == '#':
+				b.WriteString(l[len(t):]) // the line break alone
+			default:
+				return whole
+			}
+		}
+		out = append(out, chunk{file: c.file, data: b.String(), line: c.line + it.start, col: c.col + cut})
+	}
+	return out
 }
 
 func isDocMarker(l string) bool {
@@ -464,8 +601,22 @@ func shiftLine(msg string, off int) (string, int) {
 
 func decodeChunk(c chunk, opts Options) chunkResult {
 	var res chunkResult
+	src := newSource(c.data)
+	src.col = c.col
+	if isJSON(c.data) {
+		// JSON (kubectl get -o json) is YAML's flow style, which yaml.v3
+		// reads slowly: the JSON parser builds the same tree. Input it
+		// refuses (YAML flow style, a syntax error, too deep) is left to
+		// yaml.v3, which says what is wrong with it.
+		if root, err := parseJSON(c.data, 0); err == nil {
+			src.json = true
+			d := &docDecoder{loc: &locator{file: c.file, offset: c.line, data: src, item: -1}, opts: opts, res: &res}
+			d.object(root, "")
+			return res
+		}
+	}
 	if withFastParse(c.data, func(root *yaml.Node) {
-		d := &docDecoder{loc: &locator{file: c.file, offset: c.line, data: c.data, item: -1}, opts: opts, res: &res}
+		d := &docDecoder{loc: &locator{file: c.file, offset: c.line, data: src, item: -1}, opts: opts, res: &res}
 		d.object(root, "")
 	}) {
 		return res
@@ -497,12 +648,12 @@ func decodeChunk(c chunk, opts Options) chunkResult {
 		if isNull(root) {
 			continue
 		}
-		if expandedSize(root, maxExpandedNodes) > maxExpandedNodes {
+		if aliasExpansion(root, maxExpandedNodes) > maxExpandedNodes {
 			res.errors = append(res.errors, InputError{File: c.file, Line: root.Line + c.line,
 				Message: fmt.Sprintf("document expands YAML aliases to more than %d nodes; not decoded", maxExpandedNodes)})
 			continue
 		}
-		d := &docDecoder{loc: &locator{file: c.file, offset: c.line, data: c.data, doc: i, item: -1}, opts: opts, res: &res}
+		d := &docDecoder{loc: &locator{file: c.file, offset: c.line, data: src, doc: i, item: -1}, opts: opts, res: &res}
 		d.object(root, "")
 	}
 	return res
@@ -569,24 +720,52 @@ func prefixError(data string) string {
 	}
 }
 
-// maxExpandedNodes bounds the size of a document with its aliases expanded,
-// so that a "billion laughs" document (aliases of aliases) cannot make the
-// decoder, which follows aliases, run for ever. Real manifests are far
+// maxExpandedNodes bounds the nodes that following a document's YAML
+// aliases adds to it, so that a "billion laughs" document (aliases of
+// aliases) cannot make the decoder, which follows aliases, run for ever.
+// The document's own nodes do not count: their cost is paid by parsing,
+// and a large document without aliases is no bomb. Real manifests are far
 // below it.
 const maxExpandedNodes = 200_000
 
-// expandedSize counts the nodes of n with aliases followed, stopping once
-// the count passes limit.
-func expandedSize(n *yaml.Node, limit int) int {
-	count := 0
+// aliasExpansion counts the nodes that following the aliases of n adds to
+// the nodes n holds, stopping once the count passes limit. The expanded
+// size of each node inside an alias target is computed once, so the count
+// costs the size of the tree, however much its aliases would expand.
+func aliasExpansion(n *yaml.Node, limit int) int {
+	sat := func(x int) int { return min(x, limit+1) }
+	memo := map[*yaml.Node]int{}
+	// size is the node count of n with aliases followed, saturated past
+	// limit.
+	var size func(n *yaml.Node) int
+	size = func(n *yaml.Node) int {
+		if n == nil {
+			return 0
+		}
+		if n.Kind == yaml.AliasNode {
+			return size(n.Alias)
+		}
+		if len(n.Content) == 0 {
+			return 1
+		}
+		if s, ok := memo[n]; ok {
+			return s
+		}
+		s := 1
+		for _, c := range n.Content {
+			s = sat(s + size(c))
+		}
+		memo[n] = s
+		return s
+	}
+	extra := 0
 	var walk func(n *yaml.Node)
 	walk = func(n *yaml.Node) {
-		if count > limit || n == nil {
+		if n == nil || extra > limit {
 			return
 		}
-		count++
 		if n.Kind == yaml.AliasNode {
-			walk(n.Alias)
+			extra = sat(extra + size(n.Alias))
 			return
 		}
 		for _, c := range n.Content {
@@ -594,7 +773,7 @@ func expandedSize(n *yaml.Node, limit int) int {
 		}
 	}
 	walk(n)
-	return count
+	return extra
 }
 
 // stripLinePrefix turns "line 7: mapping values are not allowed in this
