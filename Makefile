@@ -7,7 +7,15 @@ GO    ?= go
 # kube-apiserver and etcd for the e2e suite, built once from the Go module
 # proxy (test/k8s pins the versions) into this git-ignored folder.
 K8S_BIN := $(CURDIR)/.cache/bin
+# A KUBEBUILDER_ASSETS that already holds both binaries is used as it is;
+# otherwise they are built here.
+ifeq ($(and $(wildcard $(KUBEBUILDER_ASSETS)/kube-apiserver),$(wildcard $(KUBEBUILDER_ASSETS)/etcd)),)
 export KUBEBUILDER_ASSETS := $(K8S_BIN)
+BINARIES := $(K8S_BIN)/kube-apiserver $(K8S_BIN)/etcd
+else
+export KUBEBUILDER_ASSETS
+BINARIES :=
+endif
 
 # How long each fuzz target runs in `make test`, counted in executions so
 # that a busy machine makes the run slower, never flaky: a wall-clock
@@ -25,7 +33,8 @@ FUZZFLAGS = -run '^$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE)
 
 test: binaries vet unit fuzz
 
-binaries: $(K8S_BIN)/kube-apiserver $(K8S_BIN)/etcd
+binaries: $(BINARIES)
+	@echo "kube-apiserver and etcd for the e2e suite: $(KUBEBUILDER_ASSETS)"
 
 $(K8S_BIN)/kube-apiserver: test/k8s/go.mod test/k8s/go.sum
 	@echo "building kube-apiserver into $(K8S_BIN) (once; several minutes on a fresh machine)"
