@@ -20,13 +20,16 @@ func Registry() []*Check {
 		HostNotInGateway,
 		ConflictingGatewayServers,
 		InvalidSpec,
+		ConflictingVirtualServiceHosts,
 		UnreachableRoute,
 		DuplicateRouteMatch,
 		ServiceEntryAddressesRequired,
+		ConflictingServiceEntryProtocols,
 		IneffectiveEnvoyFilterOperation,
 		EnvoyFilterPinnedToProxyVersion,
 		RejectedByIstio,
 		DeprecatedField,
+		MultipleDestinationRulesForHost,
 	}
 }
 

@@ -1,0 +1,321 @@
+package lint
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+	networkingapi "istio.io/api/networking/v1alpha3"
+)
+
+// ConflictingVirtualServiceHosts is ML019 conflicting-virtualservice-hosts:
+// two VirtualServices for the same host on the sidecars, where only one
+// applies, or on one Gateway, where a catch-all route of one shadows the
+// other's routes.
+var ConflictingVirtualServiceHosts = &Check{
+	ID:       "ML019",
+	Name:     "conflicting-virtualservice-hosts",
+	Severity: SeverityError,
+	Kinds:    []Kind{KindVirtualService},
+	Summary:  "Two VirtualServices declare the same host for the sidecars (only one applies), or for one Gateway where a catch-all route shadows the other.",
+	Doc: `Sidecars (mesh): two VirtualServices bound to mesh (no spec.gateways, or mesh listed) declare
+the same host. The sidecar builds one virtual host per host from the oldest VirtualService and drops
+the other as a duplicate, so the other's routes silently do nothing. Fires (error) on each of the
+two, naming the other, when they share an export scope, as istioctl analyze (IST0109) compares
+them: both exported to every namespace (no exportTo, or * listed), or both exported to one same
+namespace ("." standing for the VirtualService's own). Hosts are compared exactly after Istio's
+short-name resolution (reviews in prod is reviews.prod.svc.cluster.local; names with a dot are
+taken as written), so *.example.com and api.example.com are not compared.
+
+Gateways: VirtualServices bound to the same Gateway for the same host are merged in creation
+order. Fires (warning) on a VirtualService with http routes when another one bound to the same
+Gateway, visible from the Gateway's namespace, declares the same host and has a catch-all http
+route (no match, or an empty match clause): when the other one is older, that route answers every
+request and the routes here never match. When creation timestamps (cluster mode) show that this
+VirtualService is older, it is quiet.
+
+Quiet when: exportTo makes the two invisible to each other (exportTo ["."] in different
+namespaces, or a namespace-scoped one against one exported to *: a client then prefers the
+VirtualService exported to its own namespace); for delegate VirtualServices (no hosts); for two
+variants of one VirtualService in the files; when the hosts, gateways or exportTo did not decode.
+A finding resting on the other VirtualService holds for every variant of it in the files.
+
+Choices where the catalog is silent: a mesh VirtualService in a different namespace exported to *
+is a conflict (Istio does not merge them: clients of every namespace see both and get only the
+oldest); one finding per host and binding, naming the first conflicting VirtualService and
+counting the others.`,
+	Example: `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: reviews
+  namespace: shop
+spec:
+  hosts:
+  - reviews
+  http:
+  - route:
+    - destination:
+        host: reviews
+        subset: v1
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: reviews-canary
+  namespace: shop
+spec:
+  hosts:
+  - reviews.shop.svc.cluster.local
+  http:
+  - match:
+    - headers:
+        x-canary:
+          exact: "true"
+    route:
+    - destination:
+        host: reviews
+        subset: v2
+`,
+	Remediation: "Merge the routes for the host into one VirtualService, or scope the VirtualServices apart with exportTo.",
+	Tables:      []*Table{VirtualServicesByHost},
+	Run:         runConflictingVirtualServiceHosts,
+	Affects:     affectsConflictingVirtualServiceHosts,
+}
+
+// istioFQDN resolves a host as Istio resolves rule hosts
+// (ResolveShortnameToFQDN, ConvertHostToFQDN): only a name without a dot is
+// completed with the namespace and the service domain.
+func istioFQDN(h, ns, domainSuffix string) string {
+	h = strings.ToLower(strings.TrimSpace(h))
+	if h == "" || strings.HasPrefix(h, "*") || strings.Contains(h, ".") || isIP(h) {
+		return h
+	}
+	return ExpandHost(h, ns, domainSuffix)
+}
+
+// exportScopes returns the namespaces a resource of namespace ns with
+// exportTo list is exported to, as istioctl analyze groups them: {"*"} for
+// an empty list or one with *, otherwise the listed namespaces with "."
+// standing for ns. "~" (exported to no one) is dropped.
+func exportScopes(list []string, ns string) []string {
+	if len(list) == 0 || slices.Contains(list, "*") {
+		return []string{"*"}
+	}
+	var out []string
+	for _, e := range list {
+		e = strings.TrimSpace(e)
+		if e == "." {
+			e = ns
+		}
+		if e == "~" || e == "" || slices.Contains(out, e) {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// scopesMeet reports whether two export scope lists share a scope.
+func scopesMeet(a, b []string) bool {
+	for _, s := range a {
+		if slices.Contains(b, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// exportedTo reports whether a resource with export scopes is visible from
+// namespace ns.
+func exportedTo(scopes []string, ns string) bool {
+	return slices.Contains(scopes, "*") || slices.Contains(scopes, ns)
+}
+
+// vsUndecoded reports whether a field ML019 reads did not decode.
+func vsUndecoded(r *Resource) bool {
+	if len(r.Problems) == 0 {
+		return false
+	}
+	for _, p := range []string{"spec.hosts", "spec.gateways", "spec.exportTo"} {
+		if pathUndecoded(r, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// vsBindsTo reports whether VirtualService r is bound to ref ("mesh" or
+// "ns/name").
+func vsBindsTo(r *Resource, ref string) bool {
+	return slices.Contains(VirtualServiceGateways(r), ref)
+}
+
+// vsHasHost reports whether r declares fqdn, resolved as Istio resolves it.
+func vsHasHost(r *Resource, fqdn, suffix string) bool {
+	for _, h := range r.VirtualService().Spec.GetHosts() {
+		if istioFQDN(h, r.Namespace(), suffix) == fqdn {
+			return true
+		}
+	}
+	return false
+}
+
+// catchAllRoute returns the index of the first http route of r that matches
+// every request on gateway ref, or -1.
+func catchAllRoute(r *Resource, ref string) int {
+	if len(r.Problems) > 0 && pathUndecoded(r, "spec.http") {
+		return -1
+	}
+	for i, route := range r.VirtualService().Spec.GetHttp() {
+		ms := route.GetMatch()
+		if len(ms) == 0 {
+			return i
+		}
+		for _, m := range ms {
+			if isEmptyHTTPMatch(m, ref, r.Namespace()) {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// isEmptyHTTPMatch reports whether a match clause matches every request on
+// gateway ref: it sets nothing but its name and, possibly, gateways listing
+// ref (entries written in VirtualService namespace ns).
+func isEmptyHTTPMatch(m *networkingapi.HTTPMatchRequest, ref, ns string) bool {
+	if m == nil {
+		return true
+	}
+	c := proto.Clone(m).(*networkingapi.HTTPMatchRequest)
+	c.Name, c.Gateways = "", nil
+	if !proto.Equal(c, &networkingapi.HTTPMatchRequest{}) {
+		return false
+	}
+	if len(m.GetGateways()) == 0 {
+		return true
+	}
+	for _, g := range m.GetGateways() {
+		if GatewayRef(g, ns) == ref {
+			return true
+		}
+	}
+	return false
+}
+
+// olderThan reports whether a was created before b, by creation timestamps
+// (known in the cluster only).
+func olderThan(a, b *Resource) bool {
+	ta, tb := a.Object.GetCreationTimestamp(), b.Object.GetCreationTimestamp()
+	return !ta.IsZero() && !tb.IsZero() && ta.Before(&tb)
+}
+
+func runConflictingVirtualServiceHosts(pass *Pass) {
+	r := pass.Resource
+	vs := r.VirtualService()
+	if vs == nil || vsUndecoded(r) {
+		return
+	}
+	suffix := pass.Mesh.DomainSuffix
+	scopes := exportScopes(vs.Spec.GetExportTo(), r.Namespace())
+	refs := VirtualServiceGateways(r)
+	seen := map[string]bool{}
+	for i, h := range vs.Spec.GetHosts() {
+		fqdn := istioFQDN(h, r.Namespace(), suffix)
+		if fqdn == "" || seen[fqdn] {
+			continue
+		}
+		seen[fqdn] = true
+		cands := pass.View.Lookup(VirtualServicesByHost, hostIndexKey(ExpandHost(h, r.Namespace(), suffix)))
+		path := fmt.Sprintf("spec.hosts[%d]", i)
+		for _, ref := range refs {
+			if ref == "mesh" {
+				reportMeshConflict(pass, path, fqdn, scopes, cands)
+			} else if len(vs.Spec.GetHttp()) > 0 {
+				reportGatewayShadow(pass, path, fqdn, ref, cands)
+			}
+		}
+	}
+}
+
+// reportMeshConflict reports the mesh VirtualServices among cands that
+// declare fqdn in an export scope shared with this one.
+func reportMeshConflict(pass *Pass, path, fqdn string, scopes []string, cands []*Resource) {
+	r, suffix := pass.Resource, pass.Mesh.DomainSuffix
+	conflicts := func(o *Resource) bool {
+		ov := o.VirtualService()
+		return ov != nil && !vsUndecoded(o) && vsBindsTo(o, "mesh") && vsHasHost(o, fqdn, suffix) &&
+			scopesMeet(scopes, exportScopes(ov.Spec.GetExportTo(), o.Namespace()))
+	}
+	var first *Resource
+	n := 0
+	seen := map[Key]bool{}
+	for _, o := range cands {
+		if o.Key() == r.Key() || seen[o.Key()] {
+			continue
+		}
+		seen[o.Key()] = true
+		if !conflicts(o) || !EveryVariant(pass.View, o, conflicts) {
+			continue
+		}
+		if first == nil {
+			first = o
+		}
+		n++
+	}
+	if first == nil {
+		return
+	}
+	more := ""
+	if n > 1 {
+		more = fmt.Sprintf(" and %d more", n-1)
+	}
+	pass.ReportSeverity(SeverityError, path,
+		"host %q is also declared for the sidecars by virtualservice %s/%s%s; sidecars use only the oldest, so the other's routes silently do nothing",
+		fqdn, first.Namespace(), first.Name(), more)
+}
+
+// reportGatewayShadow reports a VirtualService among cands, bound to Gateway
+// ref with the same host, whose catch-all route would answer every request
+// for fqdn before this one's routes when it is older.
+func reportGatewayShadow(pass *Pass, path, fqdn, ref string, cands []*Resource) {
+	r, suffix := pass.Resource, pass.Mesh.DomainSuffix
+	gwNS, _ := SplitRef(ref)
+	if !exportedTo(exportScopes(r.VirtualService().Spec.GetExportTo(), r.Namespace()), gwNS) {
+		return
+	}
+	shadows := func(o *Resource) bool {
+		ov := o.VirtualService()
+		return ov != nil && !vsUndecoded(o) && vsBindsTo(o, ref) && vsHasHost(o, fqdn, suffix) &&
+			exportedTo(exportScopes(ov.Spec.GetExportTo(), o.Namespace()), gwNS) &&
+			catchAllRoute(o, ref) >= 0 && !olderThan(r, o)
+	}
+	seen := map[Key]bool{}
+	for _, o := range cands {
+		if o.Key() == r.Key() || seen[o.Key()] {
+			continue
+		}
+		seen[o.Key()] = true
+		if !shadows(o) || !EveryVariant(pass.View, o, shadows) {
+			continue
+		}
+		pass.ReportSeverity(SeverityWarning, path,
+			"gateway %s merges host %q from this virtualservice and %s/%s, whose route spec.http[%d] matches every request; if %s is older, the routes here never match",
+			ref, fqdn, o.Namespace(), o.Name(), catchAllRoute(o, ref), o.Name())
+		return
+	}
+}
+
+// affectsConflictingVirtualServiceHosts: the VirtualServices that declare
+// one of the changed VirtualService's hosts (conflicts are symmetric).
+func affectsConflictingVirtualServiceHosts(v View, r *Resource) []*Resource {
+	if r.Kind != KindVirtualService || r.VirtualService() == nil {
+		return nil
+	}
+	var out []*Resource
+	for _, h := range r.VirtualService().Spec.GetHosts() {
+		out = append(out, v.Lookup(VirtualServicesByHost, hostIndexKey(ExpandHost(h, r.Namespace(), v.Mesh().DomainSuffix)))...)
+	}
+	return out
+}
