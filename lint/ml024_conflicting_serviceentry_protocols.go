@@ -93,7 +93,7 @@ func seScopesMeet(a, b []string) bool {
 
 func protocolName(p string) string {
 	if p = strings.ToUpper(strings.TrimSpace(p)); p == "" {
-		return "unset"
+		return "unset (sniffed)"
 	}
 	return p
 }

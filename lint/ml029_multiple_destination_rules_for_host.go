@@ -195,8 +195,8 @@ func runMultipleDestinationRulesForHost(pass *Pass) {
 			here, there = "one traffic policy", "another"
 		}
 		pass.Report(fmt.Sprintf("spec.subsets[%d]", i),
-			"subset %q (%s) is also defined by destinationrule %s/%s%s (%s) for host %q; istiod merges the rules and keeps only the older rule's subset, so routes to %q may reach other pods or settings than written here",
-			s.GetName(), here, o.Namespace(), o.Name(), more(len(found)), there, istioFQDN(dr.Spec.GetHost(), r.Namespace(), pass.Mesh.DomainSuffix), s.GetName())
+			"subset %q (%s) is also defined by destinationrule %s/%s (%s)%s for host %q; istiod merges the rules and keeps only the older rule's subset, so routes to %q may reach other pods or settings than written here",
+			s.GetName(), here, o.Namespace(), o.Name(), there, more(len(found)), istioFQDN(dr.Spec.GetHost(), r.Namespace(), pass.Mesh.DomainSuffix), s.GetName())
 	}
 	if tp := dr.Spec.GetTrafficPolicy(); tp != nil {
 		found := inAllVariants(func(o *Resource) bool {
