@@ -20,13 +20,15 @@ var ConflictingVirtualServiceHosts = &Check{
 	Kinds:    []Kind{KindVirtualService},
 	Summary:  "Two VirtualServices declare the same host for the sidecars (only one applies), or for one Gateway where a catch-all route shadows the other.",
 	Doc: `Sidecars (mesh): two VirtualServices bound to mesh (no spec.gateways, or mesh listed) declare
-the same host. The sidecar builds one virtual host per host from the oldest VirtualService and drops
-the other as a duplicate, so the other's routes silently do nothing. Fires (error) on each of the
-two, naming the other, when they share an export scope, as istioctl analyze (IST0109) compares
-them: both exported to every namespace (no exportTo, or * listed), or both exported to one same
-namespace ("." standing for the VirtualService's own). Hosts are compared exactly after Istio's
-short-name resolution (reviews in prod is reviews.prod.svc.cluster.local; names with a dot are
-taken as written), so *.example.com and api.example.com are not compared.
+the same host. The sidecar builds one virtual host per host from the first VirtualService it
+selects (one exported to its own namespace first, else the oldest) and drops the other as a
+duplicate, so the other's routes silently do nothing. Fires (error) on each of the two, naming the
+other, when a client namespace sees both, as istioctl analyze (IST0109) compares them: both
+exported to every namespace (no exportTo, or * listed), both exported to one same namespace ("."
+standing for the VirtualService's own), or one exported to every namespace and the other to some
+(a client there takes the one exported to its namespace and drops the other). Hosts are compared
+exactly after Istio's short-name resolution (reviews in prod is reviews.prod.svc.cluster.local;
+names with a dot are taken as written).
 
 Gateways: VirtualServices bound to the same Gateway for the same host are merged in creation
 order. Fires (warning) on a VirtualService with http routes when another one bound to the same
@@ -36,14 +38,15 @@ request and the routes here never match. When creation timestamps (cluster mode)
 VirtualService is older, it is quiet.
 
 Quiet when: exportTo makes the two invisible to each other (exportTo ["."] in different
-namespaces, or a namespace-scoped one against one exported to *: a client then prefers the
-VirtualService exported to its own namespace); for delegate VirtualServices (no hosts); for two
+namespaces, exportTo ["~"]); wildcard hosts that only overlap (*.example.com and api.example.com,
+*.d and *.c.d: IST0109 compares them, but Envoy picks the most specific domain, so both take
+effect); for delegate VirtualServices (no hosts); for two
 variants of one VirtualService in the files; when the hosts, gateways or exportTo did not decode.
 A finding resting on the other VirtualService holds for every variant of it in the files.
 
-Choices where the catalog is silent: a mesh VirtualService in a different namespace exported to *
-is a conflict (Istio does not merge them: clients of every namespace see both and get only the
-oldest); one finding per host and binding, naming the first conflicting VirtualService and
+Choices where the catalog is silent: mesh VirtualServices in different namespaces that a client
+namespace sees both of are a conflict (Istio merges only delegates into their root, never two
+VirtualServices for one host on the sidecars); one finding per host and binding, naming the first conflicting VirtualService and
 counting the others.`,
 	Example: `apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -116,8 +119,17 @@ func exportScopes(list []string, ns string) []string {
 	return out
 }
 
-// scopesMeet reports whether two export scope lists share a scope.
-func scopesMeet(a, b []string) bool {
+// exportScopesMeet reports whether resources exported to scopes a and b
+// (see exportScopes) have a client namespace in common, as istioctl analyze
+// groups them: one of them is exported to every namespace, or both to one
+// same namespace.
+func exportScopesMeet(a, b []string) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	if slices.Contains(a, "*") || slices.Contains(b, "*") {
+		return true
+	}
 	for _, s := range a {
 		if slices.Contains(b, s) {
 			return true
@@ -246,7 +258,7 @@ func reportMeshConflict(pass *Pass, path, fqdn string, scopes []string, cands []
 	conflicts := func(o *Resource) bool {
 		ov := o.VirtualService()
 		return ov != nil && !vsUndecoded(o) && vsBindsTo(o, "mesh") && vsHasHost(o, fqdn, suffix) &&
-			scopesMeet(scopes, exportScopes(ov.Spec.GetExportTo(), o.Namespace()))
+			exportScopesMeet(scopes, exportScopes(ov.Spec.GetExportTo(), o.Namespace()))
 	}
 	var first *Resource
 	n := 0
@@ -272,7 +284,7 @@ func reportMeshConflict(pass *Pass, path, fqdn string, scopes []string, cands []
 		more = fmt.Sprintf(" and %d more", n-1)
 	}
 	pass.ReportSeverity(SeverityError, path,
-		"host %q is also declared for the sidecars by virtualservice %s/%s%s; sidecars use only the oldest, so the other's routes silently do nothing",
+		"host %q is also declared for the sidecars by virtualservice %s/%s%s; a sidecar that sees both uses only one of them, so the other's routes silently do nothing there",
 		fqdn, first.Namespace(), first.Name(), more)
 }
 

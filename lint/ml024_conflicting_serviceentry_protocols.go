@@ -82,15 +82,6 @@ func seUndecoded(r *Resource) bool {
 	return false
 }
 
-// seScopesMeet reports whether ServiceEntries exported to scopes a and b
-// have a client namespace in common, as IST0177 groups them.
-func seScopesMeet(a, b []string) bool {
-	if len(a) == 0 || len(b) == 0 {
-		return false
-	}
-	return slices.Contains(a, "*") || slices.Contains(b, "*") || scopesMeet(a, b)
-}
-
 func protocolName(p string) string {
 	if p = strings.ToUpper(strings.TrimSpace(p)); p == "" {
 		return "unset (sniffed)"
@@ -126,7 +117,7 @@ func runConflictingServiceEntryProtocols(pass *Pass) {
 			// ServiceEntry gives the host and port, or "".
 			conflictIn := func(o *Resource) string {
 				os := o.ServiceEntry()
-				if os == nil || seUndecoded(o) || !seScopesMeet(scopes, exportScopes(os.Spec.GetExportTo(), o.Namespace())) {
+				if os == nil || seUndecoded(o) || !exportScopesMeet(scopes, exportScopes(os.Spec.GetExportTo(), o.Namespace())) {
 					return ""
 				}
 				if !slices.ContainsFunc(os.Spec.GetHosts(), func(oh string) bool { return istioFQDN(oh, o.Namespace(), suffix) == fqdn }) {
