@@ -18,7 +18,7 @@ var ConflictingVirtualServiceHosts = &Check{
 	Name:     "conflicting-virtualservice-hosts",
 	Severity: SeverityError,
 	Kinds:    []Kind{KindVirtualService},
-	Summary:  "Two VirtualServices declare the same host for the sidecars (only one applies), or for one Gateway where a catch-all route shadows the other.",
+	Summary:  "Two VirtualServices declare the same host for the sidecars (only one applies), or for one Gateway with a catch-all route each (only one gets requests).",
 	Doc: `Sidecars (mesh): two VirtualServices bound to mesh (no spec.gateways, or mesh listed) declare
 the same host. The sidecar builds one virtual host per host from the first VirtualService it
 selects (one exported to its own namespace first, else the oldest) and drops the other as a
@@ -31,13 +31,16 @@ exactly after Istio's short-name resolution (reviews in prod is reviews.prod.svc
 names with a dot are taken as written).
 
 Gateways: VirtualServices bound to the same Gateway for the same host are merged in creation
-order. Fires (warning) on a VirtualService with http routes when another one bound to the same
-Gateway, visible from the Gateway's namespace, declares the same host and has a catch-all http
-route (no match, or an empty match clause): when the other one is older, that route answers every
-request and the routes here never match. When creation timestamps (cluster mode) show that this
-VirtualService is older, it is quiet.
+order, and istiod then moves the catch-all routes (no match, an empty match clause, or only uri
+prefix "/") behind every other route, keeping their order. So specific routes of either
+VirtualService keep working, but of two catch-all routes only the older VirtualService's gets
+requests. Fires (warning), on the catch-all route, when another VirtualService bound to the same
+Gateway, both visible from the Gateway's namespace, declares the same host and has a catch-all
+route too. When creation timestamps (cluster mode) show that this VirtualService is the older
+one, its catch-all wins and it is quiet.
 
-Quiet when: exportTo makes the two invisible to each other (exportTo ["."] in different
+Quiet when: only one of two VirtualServices on a Gateway has a catch-all route (the catch-all is
+moved last, whatever the creation order); exportTo makes the two invisible to each other (exportTo ["."] in different
 namespaces, exportTo ["~"]); wildcard hosts that only overlap (*.example.com and api.example.com,
 *.d and *.c.d: IST0109 compares them, but Envoy picks the most specific domain, so both take
 effect); for delegate VirtualServices (no hosts); for two
@@ -194,14 +197,17 @@ func catchAllRoute(r *Resource, ref string) int {
 }
 
 // isEmptyHTTPMatch reports whether a match clause matches every request on
-// gateway ref: it sets nothing but its name and, possibly, gateways listing
-// ref (entries written in VirtualService namespace ns).
+// gateway ref: it sets nothing but its name, uri prefix "/" and, possibly,
+// gateways listing ref (entries written in VirtualService namespace ns).
 func isEmptyHTTPMatch(m *networkingapi.HTTPMatchRequest, ref, ns string) bool {
 	if m == nil {
 		return true
 	}
 	c := proto.Clone(m).(*networkingapi.HTTPMatchRequest)
 	c.Name, c.Gateways = "", nil
+	if c.GetUri().GetPrefix() == "/" {
+		c.Uri = nil // Envoy's catch-all: prefix "/" and nothing else
+	}
 	if !proto.Equal(c, &networkingapi.HTTPMatchRequest{}) {
 		return false
 	}
@@ -244,7 +250,7 @@ func runConflictingVirtualServiceHosts(pass *Pass) {
 		for _, ref := range refs {
 			if ref == "mesh" {
 				reportMeshConflict(pass, path, fqdn, scopes, cands)
-			} else if len(vs.Spec.GetHttp()) > 0 {
+			} else {
 				reportGatewayShadow(pass, path, fqdn, ref, cands)
 			}
 		}
@@ -288,13 +294,16 @@ func reportMeshConflict(pass *Pass, path, fqdn string, scopes []string, cands []
 		fqdn, first.Namespace(), first.Name(), more)
 }
 
-// reportGatewayShadow reports a VirtualService among cands, bound to Gateway
-// ref with the same host, whose catch-all route would answer every request
-// for fqdn before this one's routes when it is older.
+// reportGatewayShadow reports, on this VirtualService's catch-all route, a
+// VirtualService among cands, bound to Gateway ref with the same host, whose
+// own catch-all route answers every request this one would get when it is
+// older. Istio sorts the merged routes' catch-alls behind the other routes
+// (SortVHostRoutes), so a catch-all shadows only another catch-all.
 func reportGatewayShadow(pass *Pass, path, fqdn, ref string, cands []*Resource) {
 	r, suffix := pass.Resource, pass.Mesh.DomainSuffix
 	gwNS, _ := SplitRef(ref)
-	if !exportedTo(exportScopes(r.VirtualService().Spec.GetExportTo(), r.Namespace()), gwNS) {
+	mine := catchAllRoute(r, ref)
+	if mine < 0 || !exportedTo(exportScopes(r.VirtualService().Spec.GetExportTo(), r.Namespace()), gwNS) {
 		return
 	}
 	shadows := func(o *Resource) bool {
@@ -312,9 +321,13 @@ func reportGatewayShadow(pass *Pass, path, fqdn, ref string, cands []*Resource) 
 		if !shadows(o) || !EveryVariant(pass.View, o, shadows) {
 			continue
 		}
-		pass.ReportSeverity(SeverityWarning, path,
-			"gateway %s merges host %q from this virtualservice and %s/%s, whose route spec.http[%d] matches every request; if %s is older, the routes here never match",
-			ref, fqdn, o.Namespace(), o.Name(), catchAllRoute(o, ref), o.Name())
+		when := "if " + o.Name() + " is older"
+		if olderThan(o, r) {
+			when = "since " + o.Name() + " is older"
+		}
+		pass.ReportSeverity(SeverityWarning, fmt.Sprintf("spec.http[%d]", mine),
+			"gateway %s merges host %q from this virtualservice and %s/%s, and both have a catch-all route (spec.http[%d] there); istiod moves catch-alls behind every other route and keeps the older one's first; %s, this route never gets a request",
+			ref, fqdn, o.Namespace(), o.Name(), catchAllRoute(o, ref), when)
 		return
 	}
 }
