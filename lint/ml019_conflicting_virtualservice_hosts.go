@@ -39,7 +39,9 @@ Gateway, both visible from the Gateway's namespace, declares the same host and h
 route too. When creation timestamps (cluster mode) show that this VirtualService is the older
 one, its catch-all wins and it is quiet.
 
-Quiet when: only one of two VirtualServices on a Gateway has a catch-all route (the catch-all is
+Quiet when: of two mesh VirtualServices one has only http routes and the other only tcp or tls
+routes (they build different parts of the sidecar's configuration); only one of two
+VirtualServices on a Gateway has a catch-all route (the catch-all is
 moved last, whatever the creation order); exportTo makes the two invisible to each other (exportTo ["."] in different
 namespaces, exportTo ["~"]); wildcard hosts that only overlap (*.example.com and api.example.com,
 *.d and *.c.d: IST0109 compares them, but Envoy picks the most specific domain, so both take
@@ -222,6 +224,17 @@ func isEmptyHTTPMatch(m *networkingapi.HTTPMatchRequest, ref, ns string) bool {
 	return false
 }
 
+// shareRouteKind reports whether two VirtualServices both have http, both
+// tcp or both tls routes: one with only http routes and one with only tcp
+// routes for a host (different ports) build different things and do not
+// displace each other's routes.
+func shareRouteKind(a, b *Resource) bool {
+	sa, sb := &a.VirtualService().Spec, &b.VirtualService().Spec
+	return (len(sa.GetHttp()) > 0 && len(sb.GetHttp()) > 0) ||
+		(len(sa.GetTcp()) > 0 && len(sb.GetTcp()) > 0) ||
+		(len(sa.GetTls()) > 0 && len(sb.GetTls()) > 0)
+}
+
 // olderThan reports whether a was created before b, by creation timestamps
 // (known in the cluster only).
 func olderThan(a, b *Resource) bool {
@@ -263,7 +276,7 @@ func reportMeshConflict(pass *Pass, path, fqdn string, scopes []string, cands []
 	r, suffix := pass.Resource, pass.Mesh.DomainSuffix
 	conflicts := func(o *Resource) bool {
 		ov := o.VirtualService()
-		return ov != nil && !vsUndecoded(o) && vsBindsTo(o, "mesh") && vsHasHost(o, fqdn, suffix) &&
+		return ov != nil && !vsUndecoded(o) && vsBindsTo(o, "mesh") && vsHasHost(o, fqdn, suffix) && shareRouteKind(r, o) &&
 			exportScopesMeet(scopes, exportScopes(ov.Spec.GetExportTo(), o.Namespace()))
 	}
 	var first *Resource
