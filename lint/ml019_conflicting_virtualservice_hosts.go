@@ -11,8 +11,8 @@ import (
 
 // ConflictingVirtualServiceHosts is ML019 conflicting-virtualservice-hosts:
 // two VirtualServices for the same host on the sidecars, where only one
-// applies, or on one Gateway, where a catch-all route of one shadows the
-// other's routes.
+// applies, or on one Gateway, where the catch-all route of one shadows the
+// other's catch-all route.
 var ConflictingVirtualServiceHosts = &Check{
 	ID:       "ML019",
 	Name:     "conflicting-virtualservice-hosts",
@@ -41,18 +41,21 @@ one, its catch-all wins and it is quiet.
 
 Quiet when: of two mesh VirtualServices one has only http routes and the other only tcp or tls
 routes (they build different parts of the sidecar's configuration); only one of two
-VirtualServices on a Gateway has a catch-all route (the catch-all is
-moved last, whatever the creation order); exportTo makes the two invisible to each other (exportTo ["."] in different
-namespaces, exportTo ["~"]); wildcard hosts that only overlap (*.example.com and api.example.com,
-*.d and *.c.d: IST0109 compares them, but Envoy picks the most specific domain, so both take
-effect); for delegate VirtualServices (no hosts); for two
-variants of one VirtualService in the files; when the hosts, gateways or exportTo did not decode.
-A finding resting on the other VirtualService holds for every variant of it in the files.
+VirtualServices on a Gateway has a catch-all route (it is moved last, whatever the creation order);
+exportTo makes the two invisible to each other (exportTo ["."] in different namespaces, exportTo
+["~"]); wildcard hosts that only overlap (*.example.com and api.example.com, *.d and *.c.d:
+IST0109 compares them, but Envoy picks the most specific domain, so both take effect); for
+delegate VirtualServices (no hosts); for two variants of one VirtualService in the files; when the
+hosts, gateways or exportTo did not decode. A finding resting on the other VirtualService holds
+for every variant of it in the files.
 
 Choices where the catalog is silent: mesh VirtualServices in different namespaces that a client
 namespace sees both of are a conflict (Istio merges only delegates into their root, never two
-VirtualServices for one host on the sidecars); one finding per host and binding, naming the first conflicting VirtualService and
-counting the others.`,
+VirtualServices for one host on the sidecars). On a Gateway, the catalog's "a catch-all route that
+shadows the other" is read as istiod builds it today: since the merged routes are sorted with
+catch-alls last, a catch-all shadows only the other VirtualService's catch-all. One finding per host
+and binding, naming the first conflicting VirtualService (and, for the sidecars, counting the
+others).`,
 	Example: `apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata:
