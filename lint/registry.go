@@ -22,14 +22,17 @@ func Registry() []*Check {
 		InvalidSpec,
 		DestinationHostNotFound,
 		DestinationRuleHostNotFound,
+		ConflictingVirtualServiceHosts,
 		UnreachableRoute,
 		DuplicateRouteMatch,
 		DestinationPortRequired,
 		ServiceEntryAddressesRequired,
+		ConflictingServiceEntryProtocols,
 		IneffectiveEnvoyFilterOperation,
 		EnvoyFilterPinnedToProxyVersion,
 		RejectedByIstio,
 		DeprecatedField,
+		MultipleDestinationRulesForHost,
 	}
 }
 

@@ -307,6 +307,15 @@ func EveryVariant(v View, r *Resource, pred func(*Resource) bool) bool {
 	return true
 }
 
+// AppliedTogether reports whether two resources are known to be applied
+// together, so that a conflict between them is real: always with the whole
+// cluster visible; in files, when they are in the same file. Separate files
+// of one repository are often alternatives (tutorial steps, per-cluster
+// copies, a canary and its rollback), applied one at a time.
+func AppliedTogether(v View, a, b *Resource) bool {
+	return v.Full() || a.Source.File == b.Source.File
+}
+
 // VariantNote names the file of r when its key has several variants in the
 // view, for messages that rest on that one: " (in file x.yaml)", else "".
 func VariantNote(v View, r *Resource) string {

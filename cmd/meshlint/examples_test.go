@@ -65,14 +65,17 @@ func TestExamples(t *testing.T) {
 		"16-invalid-spec.yaml":                        {"ML004 search", "ML016 search"},
 		"17-destination-host-not-found.yaml":          {"ML017 ratings"},
 		"18-destination-rule-host-not-found.yaml":     {"ML018 payments"},
+		"19-conflicting-virtualservice-hosts.yaml":    {"ML019 reviews", "ML019 reviews-canary"},
 		"20-unreachable-route.yaml":                   {"ML020 storefront"},
 		"21-duplicate-route-match.yaml":               {"ML021 reviews"},
 		"22-destination-port-required.yaml":           {"ML022 orders"},
 		"23-serviceentry-addresses-required.yaml":     {"ML023 billing-db"},
+		"24-conflicting-serviceentry-protocols.yaml":  {"ML024 payments-api", "ML024 payments-api-legacy"},
 		"25-ineffective-envoyfilter-operation.yaml":   {"ML025 strip-debug"},
 		"26-envoyfilter-pinned-to-proxy-version.yaml": {"ML026 lua-audit"},
 		"27-rejected-by-istio.yaml":                   {"ML027 store"},
 		"28-deprecated-field.yaml":                    {"ML028 payments"},
+		"29-multiple-destination-rules-for-host.yaml": {"ML029 reviews", "ML029 reviews-canary"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("findings per example file differ (-want +got):\n%s", diff)
