@@ -939,7 +939,12 @@ func mapEntryPath(parent, key string) string {
 // and a namespace name are never called duplicates.
 func (c ml027) exportTo(list []string, serviceEntry bool) {
 	r := c.pass.Resource
-	ownKnown := !fieldOmitted(r, "metadata", "namespace")
+	if len(list) == 0 {
+		return
+	}
+	// A resource given without namespace is applied into one of its user's
+	// choosing: "." and a namespace name may then be different namespaces.
+	ownKnown := !r.DefaultNamespace
 	seen := map[string]string{} // key -> the entry that named it
 	for i, e := range list {
 		ep := fmt.Sprintf("spec.exportTo[%d]", i)
