@@ -212,12 +212,13 @@ func isTypo(got, want string) bool {
 	if got == want || len(want) < 4 || strings.HasPrefix(want, "*") {
 		return false
 	}
-	d := editDistance(got, want)
+	d := EditDistance(got, want)
 	return d > 0 && d <= 2 && d < len(want)/2
 }
 
-// editDistance is the Levenshtein distance of a and b.
-func editDistance(a, b string) int {
+// EditDistance is the Levenshtein distance of a and b (the loader's "did
+// you mean" suggestions use it too).
+func EditDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {

@@ -270,7 +270,7 @@ func closest(name string, candidates []string) string {
 	}
 	best, bestDist, ties := "", limit+1, 0
 	for _, c := range candidates {
-		switch dist := editDistance(norm(name), norm(c)); {
+		switch dist := lint.EditDistance(norm(name), norm(c)); {
 		case dist < bestDist:
 			best, bestDist, ties = c, dist, 0
 		case dist == bestDist:
@@ -281,27 +281,6 @@ func closest(name string, candidates []string) string {
 		return ""
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // messageValue decodes into a message field, handling well-known types.
