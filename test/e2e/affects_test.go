@@ -264,3 +264,32 @@ spec:
 		t.Errorf("ML013 warnings %q, want one, for e2e-behind/missing only", ml013)
 	}
 }
+
+// TestConflictingHostsWarnBothWays: a second mesh VirtualService for a host
+// draws ML019 on itself and, as what the change breaks, on the first one.
+func TestConflictingHostsWarnBothWays(t *testing.T) {
+	setup(t)
+	createNamespace(t, "e2e-ml019", false)
+	k := newKubectl(t)
+	vs := func(name string) string {
+		return `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ` + name + `, namespace: e2e-ml019}
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination: {host: reviews}
+`
+	}
+	if got := k.mustApply(t, serviceDoc("e2e-ml019", "reviews"), vs("reviews")); len(got) > 0 {
+		t.Fatalf("the first VirtualService drew %q", got)
+	}
+	got := k.mustApply(t, vs("reviews-canary"))
+	own := withPrefix(got, "ML019 conflicting-virtualservice-hosts: spec.hosts[0]: ")
+	caused := withPrefix(got, "ML019 conflicting-virtualservice-hosts: VirtualService e2e-ml019/reviews spec.hosts[0]: ")
+	if len(own) != 1 || len(caused) != 1 || len(got) != 2 {
+		t.Errorf("warnings %q, want ML019 on the new VirtualService and on e2e-ml019/reviews", got)
+	}
+}

@@ -324,6 +324,23 @@ spec:
       operation: INSERT_FIRST
       value: {name: envoy.filters.http.lua}
 `}},
+	{"ML017", "destination-host-not-found", []string{`
+apiVersion: v1
+kind: Service
+metadata: {name: ratings, namespace: e2e-ml017}
+spec:
+  selector: {app: ratings}
+  ports: [{name: http, port: 9080}]
+`, `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ratings, namespace: e2e-ml017}
+spec:
+  hosts: [ratings]
+  http:
+  - route:
+    - destination: {host: ratngs}
+`}},
 	{"ML027", "rejected-by-istio", []string{`
 apiVersion: networking.istio.io/v1
 kind: Gateway
@@ -422,7 +439,7 @@ apiVersion: networking.istio.io/v1
 kind: ServiceEntry
 metadata: {name: payments, namespace: e2e-clean}
 spec:
-  hosts: [api.payments.example.com]
+  hosts: [api.payments-clean.example.com]
   location: MESH_EXTERNAL
   resolution: DNS
   ports:
@@ -637,7 +654,7 @@ apiVersion: networking.istio.io/v1
 kind: ServiceEntry
 metadata: {name: payments, namespace: e2e-cluster}
 spec:
-  hosts: [api.payments.example.com]
+  hosts: [api.payments-cluster.example.com]
   location: MESH_EXTERNAL
   resolution: DNS
   ports:
