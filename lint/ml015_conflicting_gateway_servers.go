@@ -40,8 +40,14 @@ to a catch-all "*"); the servers serve
 TLS for different but overlapping hosts (*.example.com with one certificate and api.example.com with
 another: Envoy picks the most specific SNI match, so both take effect).
 
+Also fires when two such Gateways declare the same HTTPS or TLS server host on the same port with
+identical settings: the gateway builds one filter chain per server name, the second Gateway's
+server is dropped, and VirtualServices bound only to that Gateway get 404 (IST0145). In files,
+only when both are in one file (copies in separate files are usually alternatives).
+
 Choices where the catalog is silent: servers of one and the same Gateway are not compared with each
-other; identical duplicate servers in two Gateways are not reported (nothing differs); a server that
+other; identical plaintext HTTP servers in two Gateways are not reported (their routes merge by
+Host header); a server that
 conflicts with several Gateways gets one finding, naming the first and counting the others.
 Candidates come from a table keyed by port, protocol kind and host. Servers of another protocol kind
 with an overlapping host are looked up directly. For the same kind and host, the table counts the
@@ -184,8 +190,10 @@ func conflictCandidates(v View, s *networkingapi.Server, host string) []*Resourc
 	// say that some of them differ.
 	if class != "tcp" {
 		same := serverKeyPrefix(port, class) + "=" + host
-		if v.Count(GatewayServersByPortHost, same) > v.Count(GatewayServersByPortHost, same+"#"+serverSettings(s)) ||
-			v.Count(GatewayServersByPortHost, same+"#*") > 0 {
+		identical := v.Count(GatewayServersByPortHost, same+"#"+serverSettings(s))
+		if v.Count(GatewayServersByPortHost, same) > identical ||
+			v.Count(GatewayServersByPortHost, same+"#*") > 0 ||
+			class == "tls" && identical > 1 { // an identical TLS server elsewhere is a duplicate
 			add(v.Lookup(GatewayServersByPortHost, same))
 		}
 	}
@@ -226,22 +234,32 @@ func runConflictingGatewayServers(pass *Pass) {
 					if o.Gateway() == nil || !SameWorkload(selector, o.Gateway().Spec.GetSelector()) {
 						return nil
 					}
+					// A server that differs is the conflict to report; a
+					// duplicate only when nothing differs.
+					var dup *conflict
 					for _, os := range o.Gateway().Spec.GetServers() {
 						if os.GetPort().GetNumber() != port || os.GetBind() != s.GetBind() {
 							continue
 						}
 						for _, h2 := range os.GetHosts() {
 							oh := ParseServerHost(h2, o.Namespace()).Host
-							if found, field := serversConflict(s, os, host, oh); found {
+							found, field := serversConflict(s, os, host, oh)
+							switch {
+							case found && field != duplicateServer:
 								return &conflict{o, os, host, oh, field}
+							case found && dup == nil:
+								dup = &conflict{o, os, host, oh, field}
 							}
 						}
 					}
-					return nil
+					return dup
 				}
 				c := conflictIn(other)
 				if c == nil || !EveryVariant(pass.View, other, func(o *Resource) bool { return conflictIn(o) != nil }) {
 					continue // every variant of the other Gateway in the files must conflict
+				}
+				if c.field == duplicateServer && !AppliedTogether(pass.View, pass.Resource, other) {
+					continue // in files, copies of a server in separate files are usually alternatives
 				}
 				others[ok] = true
 				if first == nil {
@@ -250,6 +268,16 @@ func runConflictingGatewayServers(pass *Pass) {
 			}
 		}
 		if first == nil {
+			continue
+		}
+		if first.field == duplicateServer {
+			more := ""
+			if n := len(others) - 1; n > 0 {
+				more = fmt.Sprintf(" and %d more", n)
+			}
+			pass.Report(fmt.Sprintf("spec.servers[%d].hosts", i),
+				"port %d host %q: gateway %s/%s%s on the same workload declares the same TLS server; the gateway keeps one filter chain per server name, so one of them is dropped and VirtualServices bound only to its Gateway get 404",
+				port, first.host, first.other.Namespace(), first.other.Name(), more)
 			continue
 		}
 		here, there := serverDifference(s, first.server)
@@ -299,6 +327,9 @@ func serversConflict(a, b *networkingapi.Server, ha, hb string) (bool, string) {
 		if !sameServerTLS(a.GetTls(), b.GetTls()) {
 			return true, "tls"
 		}
+		// The same TLS server twice: the gateway builds one filter chain
+		// per server name and drops the second (IST0145).
+		return true, duplicateServer
 	case "http":
 		if a.GetTls().GetHttpsRedirect() != b.GetTls().GetHttpsRedirect() {
 			return true, "tls.httpsRedirect"
@@ -306,6 +337,10 @@ func serversConflict(a, b *networkingapi.Server, ha, hb string) (bool, string) {
 	}
 	return false, ""
 }
+
+// duplicateServer is what serversConflict returns for two identical TLS
+// servers: not a field that differs, the whole server repeated.
+const duplicateServer = "hosts"
 
 // sameServerTLS compares the TLS settings that shape a gateway filter chain.
 func sameServerTLS(a, b *networkingapi.ServerTLSSettings) bool {
