@@ -2,7 +2,6 @@ package lint
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 )
@@ -104,16 +103,6 @@ type Check struct {
 	Affects func(v View, changed *Resource) []*Resource
 }
 
-// ReadsOthers reports whether the check reads resources other than the one
-// it runs on, of kind k: k is in Reads, or in Kinds for a check with
-// Affects (one that compares resources of its own kinds).
-func (c *Check) ReadsOthers(k Kind) bool {
-	if slices.Contains(c.Reads, k) {
-		return true
-	}
-	return c.Affects != nil && slices.Contains(c.Kinds, k)
-}
-
 // Option returns the declared option by name, or nil.
 func (c *Check) Option(name string) *Option {
 	for i := range c.Options {
@@ -122,16 +111,6 @@ func (c *Check) Option(name string) *Option {
 		}
 	}
 	return nil
-}
-
-// ReadsKind reports whether k is one of the check's kinds.
-func (c *Check) ReadsKind(k Kind) bool {
-	for _, ck := range c.Kinds {
-		if ck == k {
-			return true
-		}
-	}
-	return false
 }
 
 // A Pass is one run of a check over one resource.

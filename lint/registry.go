@@ -35,13 +35,3 @@ func Registry() []*Check {
 		MultipleDestinationRulesForHost,
 	}
 }
-
-// CheckByName returns the registered check with an ID or name, or nil.
-func CheckByName(idOrName string) *Check {
-	for _, c := range Registry() {
-		if c.ID == idOrName || c.Name == idOrName {
-			return c
-		}
-	}
-	return nil
-}

@@ -200,30 +200,6 @@ func oldestPeerAuthentication(rs []*Resource) *Resource {
 	return best
 }
 
-// InMeshTables are the tables InMesh reads.
-var InMeshTables = []*Table{ServiceEntriesByHost}
-
-// InMesh reports whether an expanded host is in the mesh: a Kubernetes
-// service name, or a ServiceEntry host with location MESH_INTERNAL.
-func InMesh(v View, host string) bool {
-	m := v.Mesh()
-	if IsServiceHost(host, m.DomainSuffix) {
-		return true
-	}
-	for _, r := range LookupHost(v, ServiceEntriesByHost, host) {
-		se := r.ServiceEntry()
-		if se.Spec.GetLocation() != networkingapi.ServiceEntry_MESH_INTERNAL {
-			continue
-		}
-		for _, h := range se.Spec.GetHosts() {
-			if ExpandHost(h, r.Namespace(), m.DomainSuffix) == host || HostCovers(ExpandHost(h, r.Namespace(), m.DomainSuffix), host) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // A BoundServer is a server of a Gateway that a VirtualService is bound to.
 type BoundServer struct {
 	Gateway *Resource // the Gateway
@@ -231,9 +207,6 @@ type BoundServer struct {
 	Index   int       // position in the Gateway's spec.servers
 	Server  *networkingapi.Server
 }
-
-// Path returns the server's field path in its Gateway: spec.servers[i].
-func (b BoundServer) Path() string { return "spec.servers[" + itoa(b.Index) + "]" }
 
 // MatchingServersAnyNamespace is MatchingServers for a VirtualService given
 // without metadata.namespace: it may be applied into any namespace, so a
@@ -338,18 +311,4 @@ func serverAccepts(s *networkingapi.Server, gwNS, vsNS string, hosts []string, a
 		}
 	}
 	return false
-}
-
-func itoa(i int) string {
-	if i == 0 {
-		return "0"
-	}
-	var b [20]byte
-	n := len(b)
-	for i > 0 {
-		n--
-		b[n] = byte('0' + i%10)
-		i /= 10
-	}
-	return string(b[n:])
 }
