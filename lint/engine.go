@@ -205,22 +205,25 @@ func restsOnUndecoded(f Finding) bool {
 		return false
 	}
 	for _, p := range f.Resource.Problems {
-		if pathWithin(f.Path, p.Path) {
+		if pathAtOrBelow(f.Path, p.Path) {
 			return true
 		}
-		if pathWithin(p.Path, f.Path) && !strings.HasPrefix(p.Message, "unknown field") {
+		if f.Path != "" && pathAtOrBelow(p.Path, f.Path) && !strings.HasPrefix(p.Message, "unknown field") {
 			return true
 		}
 	}
 	return false
 }
 
-// pathWithin reports whether field path p is at or below field path parent.
-func pathWithin(p, parent string) bool {
-	if parent == "" || !strings.HasPrefix(p, parent) {
+// pathAtOrBelow reports whether field path p is at or below field path
+// parent ("" is the whole resource). Checks use it to ask whether a field
+// they read, or one above it, failed to decode.
+func pathAtOrBelow(p, parent string) bool {
+	if !strings.HasPrefix(p, parent) {
 		return false
 	}
-	return len(p) == len(parent) || p[len(parent)] == '.' || p[len(parent)] == '['
+	rest := p[len(parent):]
+	return parent == "" || rest == "" || rest[0] == '.' || rest[0] == '['
 }
 
 func (w *worker) runOne(c *Check, r *Resource, v View, mesh *Mesh) {

@@ -462,7 +462,7 @@ func describeMatch(m *networkingapi.HTTPMatchRequest) string {
 // interpreted".
 func pathUndecoded(r *Resource, path string) bool {
 	for _, p := range r.Problems {
-		if within(p.Path, path) || within(path, p.Path) {
+		if pathAtOrBelow(p.Path, path) || pathAtOrBelow(path, p.Path) {
 			return true
 		}
 	}
@@ -473,18 +473,9 @@ func pathUndecoded(r *Resource, path string) bool {
 // path itself or on an object it is in (its own fields are not looked at).
 func pathUndecodedExactly(r *Resource, path string) bool {
 	for _, p := range r.Problems {
-		if within(path, p.Path) {
+		if pathAtOrBelow(path, p.Path) {
 			return true
 		}
 	}
 	return false
-}
-
-// within reports whether field path p is path or lies inside it.
-func within(p, path string) bool {
-	if !strings.HasPrefix(p, path) {
-		return false
-	}
-	rest := p[len(path):]
-	return rest == "" || rest[0] == '.' || rest[0] == '['
 }

@@ -151,19 +151,11 @@ func (c ml027) report(path, format string, args ...any) {
 // taints every path: what the user meant to write is unknown.
 func undecoded(r *Resource, path string) bool {
 	for _, p := range r.Problems {
-		if !strings.ContainsAny(p.Path, ".[") || pathAtOrBelow(p.Path, path) || pathAtOrBelow(path, p.Path) {
-			return true
+		if !strings.ContainsAny(p.Path, ".[") {
+			return true // a top-level typo: the resource is not what it says
 		}
 	}
-	return false
-}
-
-// pathAtOrBelow reports whether path p is at or below path parent.
-func pathAtOrBelow(p, parent string) bool {
-	if parent == "" || p == parent {
-		return true
-	}
-	return strings.HasPrefix(p, parent) && len(p) > len(parent) && (p[len(parent)] == '.' || p[len(parent)] == '[')
+	return pathUndecoded(r, path)
 }
 
 // written returns path.field when the source writes field, else path, so
