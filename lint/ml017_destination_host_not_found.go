@@ -278,9 +278,14 @@ func affectsDestinationHostNotFound(v View, r *Resource) []*Resource {
 	m := v.Mesh()
 	switch r.Kind {
 	case KindService:
-		// Every destination of the namespace: in files, its name decides
-		// which near misses are reported.
-		out := LookupHost(v, VirtualServicesByDestination, namespaceServiceHost(r.Namespace(), m))
+		// In files, a Service's name decides which near misses of the
+		// namespace are reported; with the whole cluster visible only its
+		// own host matters.
+		host := ServiceHost(r.Name(), r.Namespace(), m.DomainSuffix)
+		if !v.Full() {
+			host = namespaceServiceHost(r.Namespace(), m)
+		}
+		out := LookupHost(v, VirtualServicesByDestination, host)
 		if r.DefaultNamespace {
 			// Applied into any namespace, it may define <name> anywhere.
 			out = append(out, LookupHost(v, VirtualServicesByDestination, "*.svc."+strings.TrimPrefix(m.DomainSuffix, "."))...)
@@ -290,7 +295,9 @@ func affectsDestinationHostNotFound(v View, r *Resource) []*Resource {
 		var out []*Resource
 		for _, h := range hostsOf(r.ServiceEntry().Spec.GetHosts(), r.Namespace(), m) {
 			out = append(out, LookupHost(v, VirtualServicesByDestination, h)...)
-			out = append(out, LookupHost(v, VirtualServicesByDestination, "*."+baseDomain(h))...)
+			if !v.Full() { // near misses under the same domain
+				out = append(out, LookupHost(v, VirtualServicesByDestination, "*."+baseDomain(h))...)
+			}
 		}
 		return out
 	}

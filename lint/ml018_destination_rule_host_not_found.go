@@ -75,9 +75,14 @@ func affectsDestinationRuleHostNotFound(v View, r *Resource) []*Resource {
 	m := v.Mesh()
 	switch r.Kind {
 	case KindService:
-		// Every rule of the namespace: in files, its name decides which near
-		// misses are reported.
-		out := LookupHost(v, DestinationRulesByHost, namespaceServiceHost(r.Namespace(), m))
+		// In files, a Service's name decides which near misses of the
+		// namespace are reported; with the whole cluster visible only its
+		// own host matters.
+		host := ServiceHost(r.Name(), r.Namespace(), m.DomainSuffix)
+		if !v.Full() {
+			host = namespaceServiceHost(r.Namespace(), m)
+		}
+		out := LookupHost(v, DestinationRulesByHost, host)
 		if r.DefaultNamespace {
 			out = append(out, LookupHost(v, DestinationRulesByHost, "*.svc."+strings.TrimPrefix(m.DomainSuffix, "."))...)
 		}
@@ -86,7 +91,9 @@ func affectsDestinationRuleHostNotFound(v View, r *Resource) []*Resource {
 		var out []*Resource
 		for _, h := range hostsOf(r.ServiceEntry().Spec.GetHosts(), r.Namespace(), m) {
 			out = append(out, LookupHost(v, DestinationRulesByHost, h)...)
-			out = append(out, LookupHost(v, DestinationRulesByHost, "*."+baseDomain(h))...)
+			if !v.Full() { // near misses under the same domain
+				out = append(out, LookupHost(v, DestinationRulesByHost, "*."+baseDomain(h))...)
+			}
 		}
 		return out
 	}
