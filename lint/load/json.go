@@ -184,12 +184,12 @@ func (p *jsonParser) value(depth int) (*yaml.Node, error) {
 	case '"':
 		return p.str()
 	case 't', 'f', 'n':
-		lit := p.literal()
-		tag := "!!bool"
-		if lit == "null" {
-			tag = "!!null"
+		n := p.node(yaml.ScalarNode, "!!bool", "", 0)
+		n.Value = p.literal()
+		if n.Value == "null" {
+			n.Tag = "!!null"
 		}
-		return p.node(yaml.ScalarNode, tag, lit, 0), nil
+		return n, nil
 	default:
 		n := p.node(yaml.ScalarNode, "", "", 0)
 		n.Value = p.literal()
