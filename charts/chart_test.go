@@ -280,6 +280,7 @@ func TestDefaults(t *testing.T) {
 			"--config":                    c.mountPath("config") + "/config.yaml",
 			"--mode":                      "warn",
 			"--enforce-severity":          "error",
+			"--tenant-isolation":          "true",
 			"--deny-unchecked":            "true",
 			"--metrics-bind-address":      ":8080",
 			"--health-probe-bind-address": ":8081",
@@ -707,12 +708,13 @@ func assertRBAC(t *testing.T, c *rendered, certSource string) {
 	}
 
 	// With metrics.secure the webhook asks the API server who may read /metrics: create on
-	// tokenreviews and subjectaccessreviews, and nothing else is created.
+	// tokenreviews and subjectaccessreviews; with tenant isolation, whether the requesting
+	// user may get what a warning would name: create on subjectaccessreviews. Nothing else
+	// is created.
 	secureMetrics := c.args()["--metrics-secure"] == "true"
-	reviews := []request{
-		{"create", "authentication.k8s.io", "tokenreviews", "", ""},
-		{"create", "authorization.k8s.io", "subjectaccessreviews", "", ""},
-	}
+	tenantIsolation := c.args()["--tenant-isolation"] == "true"
+	tokenReviews := request{"create", "authentication.k8s.io", "tokenreviews", "", ""}
+	accessReviews := request{"create", "authorization.k8s.io", "subjectaccessreviews", "", ""}
 	metricsReader := ""
 	if secureMetrics {
 		metricsReader = c.vwc.Name + "-metrics-reader"
@@ -750,7 +752,7 @@ func assertRBAC(t *testing.T, c *rendered, certSource string) {
 		}
 		review := slices.Contains(rule.Resources, "tokenreviews") || slices.Contains(rule.Resources, "subjectaccessreviews")
 		for _, v := range rule.Verbs {
-			if !slices.Contains([]string{"get", "list", "watch", "update"}, v) && !(secureMetrics && review && v == "create") {
+			if !slices.Contains([]string{"get", "list", "watch", "update"}, v) && !((secureMetrics || tenantIsolation) && review && v == "create") {
 				t.Errorf("rule %+v grants %q", rule, v)
 			}
 		}
@@ -819,9 +821,14 @@ func assertRBAC(t *testing.T, c *rendered, certSource string) {
 		}
 	}
 	if secureMetrics {
-		allowed = append(allowed, reviews...)
+		allowed = append(allowed, tokenReviews)
 	} else {
-		denied = append(denied, reviews...)
+		denied = append(denied, tokenReviews)
+	}
+	if secureMetrics || tenantIsolation {
+		allowed = append(allowed, accessReviews)
+	} else {
+		denied = append(denied, accessReviews)
 	}
 	denied = append(denied, request{"create", "authorization.k8s.io", "selfsubjectaccessreviews", "", ""},
 		request{"create", "authorization.k8s.io", "localsubjectaccessreviews", ns, ""})
@@ -1468,6 +1475,16 @@ func TestKnobs(t *testing.T) {
 				}
 				if !slices.Equal(np.Spec.PolicyTypes, []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}) {
 					t.Errorf("policyTypes %v, want Ingress only", np.Spec.PolicyTypes)
+				}
+			},
+		},
+		{
+			// assertRBAC then holds the role to no create on subjectaccessreviews.
+			name: "tenantIsolation off",
+			opts: Options{Values: map[string]any{"tenantIsolation": false}},
+			assert: func(t *testing.T, c *rendered) {
+				if got := c.args()["--tenant-isolation"]; got != "false" {
+					t.Errorf("--tenant-isolation=%q, want false", got)
 				}
 			},
 		},

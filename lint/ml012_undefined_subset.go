@@ -185,7 +185,7 @@ func checkDestinationSubset(pass *Pass, d *networkingapi.Destination, path strin
 		if len(names) > 0 {
 			defined = "defined: " + strings.Join(names, ", ")
 		}
-		pass.ReportSeverity(SeverityError, path, "subset %q is not defined in DestinationRule %s (%s); requests routed to it get 503 NR",
+		pass.ReportSeverity(SeverityError, path, "subset %q is not defined in %s (%s); requests routed to it get 503 NR",
 			subset, subsetRuleRefs(drs), defined)
 	case pass.View.Full():
 		pass.ReportSeverity(SeverityError, path, "no DestinationRule for host %q defines subset %q; requests routed to it get 503 NR", host, subset)
@@ -227,15 +227,14 @@ func subsetHostMoreSpecific(a, b string) bool {
 	return len(a) > len(b)
 }
 
-// subsetRuleRefs names resources as ns/name, joined with "and".
-// subsetRuleRefs names the rules, once each; a rule that the files define
-// several times is named with the number of its variants, none of which
-// defines the subset.
+// subsetRuleRefs names the rules ("DestinationRule ns/name", joined with
+// "and"), once each; a rule that the files define several times is named
+// with the number of its variants, none of which defines the subset.
 func subsetRuleRefs(rs []*Resource) string {
 	var refs []string
 	count := map[string]int{}
 	for _, r := range rs {
-		ref := r.Namespace() + "/" + r.Name()
+		ref := "DestinationRule " + r.Namespace() + "/" + r.Name()
 		if count[ref] == 0 {
 			refs = append(refs, ref)
 		}

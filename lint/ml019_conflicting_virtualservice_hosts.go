@@ -342,12 +342,12 @@ func reportGatewayShadow(pass *Pass, path, fqdn, ref string, cands []*Resource) 
 		if !shadows(o) || !EveryVariant(pass.View, o, shadows) {
 			continue
 		}
-		when := "if " + o.Name() + " is older"
+		when := "if that one is older"
 		if olderThan(o, r) {
-			when = "since " + o.Name() + " is older"
+			when = "since that one is older"
 		}
 		pass.ReportSeverity(SeverityWarning, fmt.Sprintf("spec.http[%d]", mine),
-			"gateway %s merges host %q from this virtualservice and %s/%s, and both have a catch-all route (spec.http[%d] there); istiod moves catch-alls behind every other route and keeps the older one's first; %s, this route never gets a request",
+			"gateway %s merges host %q from this virtualservice and virtualservice %s/%s, and both have a catch-all route (spec.http[%d] there); istiod moves catch-alls behind every other route and keeps the older one's first; %s, this route never gets a request",
 			ref, fqdn, o.Namespace(), o.Name(), catchAllRoute(o, ref), when)
 		return
 	}

@@ -94,6 +94,10 @@ type HandlerOptions struct {
 	// object made slow to check on purpose passes enforce. Internal
 	// failures (a panic, a cache not synced) still fail open.
 	DenyUnchecked bool
+	// Access, when set, decides which names of other namespaces' resources
+	// a warning may carry: those the requesting user may get (see
+	// hiddenNames). Nil names every resource.
+	Access AccessReviewer
 }
 
 // Handler is the admission.Handler behind POST /validate. It keeps a
@@ -305,6 +309,7 @@ type tallied struct {
 
 func (h *Handler) reviewWithTimeout(ctx context.Context, log logr.Logger, req admission.Request, kind lint.Kind) (admission.Response, string) {
 	done := make(chan reviewResult, 1)
+	deadline := time.Now().Add(h.opts.Timeout)
 	job := func() {
 		defer func() {
 			if p := recover(); p != nil {
@@ -312,7 +317,7 @@ func (h *Handler) reviewWithTimeout(ctx context.Context, log logr.Logger, req ad
 				done <- h.failOpenResult(log, req, "panic", fmt.Errorf("internal error: %v", p))
 			}
 		}()
-		done <- h.review(log, req, kind)
+		done <- h.review(log, req, kind, deadline)
 	}
 	// The checks run apart from the request so that a timeout can answer
 	// while they go on; an idle worker (its stack already grown) takes
@@ -376,13 +381,16 @@ func (h *Handler) failOpenResult(log logr.Logger, req admission.Request, reason 
 // review lints one request. Findings on the incoming object are all
 // reported; findings on other resources only when the change causes them
 // (present with the change, absent without it).
-func (h *Handler) review(log logr.Logger, req admission.Request, kind lint.Kind) reviewResult {
+//
+// deadline is when the request is answered without the review; the access
+// reviews that decide which names a warning may carry stop well before it.
+func (h *Handler) review(log logr.Logger, req admission.Request, kind lint.Kind, deadline time.Time) reviewResult {
 	if h.testHook != nil {
 		h.testHook()
 	}
 	e := h.engine.Load()
 	if req.Operation == admissionv1.Delete {
-		return h.reviewDelete(log, req, kind, e)
+		return h.reviewDelete(log, req, kind, e, deadline)
 	}
 	incoming, err := decode(req, kind, e.mesh)
 	if errors.Is(err, errUncheckable) && h.denyUnchecked() {
@@ -433,7 +441,7 @@ func (h *Handler) review(log logr.Logger, req admission.Request, kind lint.Kind)
 			caused = append(caused, f)
 		}
 	}
-	r := h.decide(incoming, own, caused)
+	r := h.decide(incoming, own, caused, h.hidden(req, deadline, own, caused))
 	if truncated > 0 {
 		r.resp.Warnings = append(r.resp.Warnings, truncate(fmt.Sprintf("%sthis change touches %d more resources that were not checked", warnPrefix, truncated)))
 	}
@@ -443,7 +451,7 @@ func (h *Handler) review(log logr.Logger, req admission.Request, kind lint.Kind)
 // reviewDelete answers a DELETE with what the removal breaks elsewhere:
 // the findings that appear on the resources the deleted one affects once it
 // is gone (a VirtualService's Gateway, a DestinationRule's subsets).
-func (h *Handler) reviewDelete(log logr.Logger, req admission.Request, kind lint.Kind, e *engine) reviewResult {
+func (h *Handler) reviewDelete(log logr.Logger, req admission.Request, kind lint.Kind, e *engine, deadline time.Time) reviewResult {
 	key := lint.Key{Kind: kind, Namespace: req.Namespace, Name: req.Name}
 	stored := e.index.Get(key)
 	if stored == nil && len(req.OldObject.Raw) > 0 {
@@ -473,22 +481,35 @@ func (h *Handler) reviewDelete(log logr.Logger, req admission.Request, kind lint
 			caused = append(caused, f)
 		}
 	}
-	r := h.decideDelete(stored, caused)
+	r := h.decideDelete(stored, caused, h.hidden(req, deadline, nil, caused))
 	if truncated > 0 {
 		r.resp.Warnings = append(r.resp.Warnings, truncate(fmt.Sprintf("%sthis removal touches %d more resources that were not checked", warnPrefix, truncated)))
 	}
 	return r
 }
 
+// hidden returns the names the review's warnings must not carry: those of
+// resources in other namespaces the requesting user may not get. The
+// access reviews stop at AccessTimeout or a quarter of the time left
+// before deadline, whichever is sooner.
+func (h *Handler) hidden(req admission.Request, deadline time.Time, own, caused []lint.Finding) map[lint.Key]bool {
+	if h.opts.Access == nil || len(own)+len(caused) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(time.Until(deadline)/4))
+	defer cancel()
+	return hiddenNames(ctx, h.opts.Access, req.UserInfo, req.Namespace, own, caused)
+}
+
 // decideDelete allows a removal with the findings it causes as warnings, or
 // denies it when enforce mode and DenyDeletes say so.
-func (h *Handler) decideDelete(deleted *lint.Resource, caused []lint.Finding) reviewResult {
+func (h *Handler) decideDelete(deleted *lint.Resource, caused []lint.Finding, hidden map[lint.Key]bool) reviewResult {
 	var deny, warn []string
 	var tally []tallied
 	for _, f := range caused {
-		full := "deleting this " + string(deleted.Kind) + ": " + formatFinding(f, true)
+		full := "deleting this " + string(deleted.Kind) + ": " + formatFinding(f, true, hidden)
 		if h.opts.Mode == ModeEnforce && h.opts.DenyDeletes && f.Check.ID != lint.InternalError.ID && f.Severity >= h.opts.EnforceSeverity {
-			deny = append(deny, formatFinding(f, true))
+			deny = append(deny, formatFinding(f, true, hidden))
 			tally = append(tally, tallied{f, "deny"})
 			continue
 		}
@@ -527,7 +548,7 @@ func findingSet(fs []lint.Finding) map[findingKey]bool {
 }
 
 // decide turns findings into the admission response.
-func (h *Handler) decide(incoming *lint.Resource, own, caused []lint.Finding) reviewResult {
+func (h *Handler) decide(incoming *lint.Resource, own, caused []lint.Finding, hidden map[lint.Key]bool) reviewResult {
 	var deny, warn []string
 	var tally []tallied
 	kind := string(incoming.Kind)
@@ -536,7 +557,7 @@ func (h *Handler) decide(incoming *lint.Resource, own, caused []lint.Finding) re
 		other bool
 	}{{own, false}, {caused, true}} {
 		for _, f := range group.fs {
-			full := formatFinding(f, group.other)
+			full := formatFinding(f, group.other, hidden)
 			// A check that panicked tells nothing about the object: never deny for it.
 			if h.opts.Mode == ModeEnforce && f.Check.ID != lint.InternalError.ID && f.Severity >= h.opts.EnforceSeverity {
 				deny = append(deny, full)
@@ -562,27 +583,34 @@ func (h *Handler) decide(incoming *lint.Resource, own, caused []lint.Finding) re
 }
 
 // Warning is the admission warning for a finding, as kubectl prints it
-// after "Warning: ": on the admitted object when other is false, else
-// naming the other resource. It is kept under MaxWarningLength.
-func Warning(f lint.Finding, other bool) string { return truncate(formatFinding(f, other)) }
+// after "Warning: ", with every name kept: on the admitted object when
+// other is false, else naming the other resource. It is kept under
+// MaxWarningLength.
+func Warning(f lint.Finding, other bool) string { return truncate(formatFinding(f, other, nil)) }
 
 // formatFinding renders a finding as kubectl shows a warning:
 // "ML002 http-routes-on-passthrough-gateway: spec.http: <message>", with the
-// resource named when it is not the incoming one.
-func formatFinding(f lint.Finding, other bool) string {
+// resource named when it is not the incoming one. The names in hidden are
+// replaced by what kind of resource they are (see hiddenNames).
+func formatFinding(f lint.Finding, other bool, hidden map[lint.Key]bool) string {
 	var b strings.Builder
 	b.WriteString(f.Check.ID)
 	b.WriteByte(' ')
 	b.WriteString(f.Check.Name)
 	b.WriteString(": ")
 	if other {
-		fmt.Fprintf(&b, "%s %s/%s ", f.Resource.SourceKind(), f.Resource.Namespace(), f.Resource.Name())
+		if k := subjectKey(f); hidden[k] {
+			b.WriteString(hiddenName(k.Kind))
+			b.WriteString(", ")
+		} else {
+			fmt.Fprintf(&b, "%s %s/%s ", f.Resource.SourceKind(), f.Resource.Namespace(), f.Resource.Name())
+		}
 	}
 	if f.Path != "" {
 		b.WriteString(f.Path)
 		b.WriteString(": ")
 	}
-	b.WriteString(f.Message)
+	b.WriteString(redact(f.Message, hidden))
 	return b.String()
 }
 

@@ -46,6 +46,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&logLevel, "log-level", "info", "debug, info, warn, error, or a number (higher is more verbose)")
 	fs.DurationVar(&opts.Timeout, "timeout", opts.Timeout, "time the checks of one request may take before it is allowed unchecked (or denied: --deny-unchecked)")
 	fs.BoolVar(&opts.DenyUnchecked, "deny-unchecked", opts.DenyUnchecked, "in enforce mode, deny a request whose checks do not finish within --timeout instead of allowing it unchecked")
+	fs.BoolVar(&opts.TenantIsolation, "tenant-isolation", opts.TenantIsolation, "name a resource of another namespace in a warning only when the requesting user may get it (a SubjectAccessReview, cached for 10s); otherwise say \"a Gateway in another namespace\" (needs create on subjectaccessreviews)")
 	opts.Certs.AddFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {

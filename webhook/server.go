@@ -60,6 +60,9 @@ type Options struct {
 	// DenyUnchecked denies, in enforce mode, what cannot be checked within
 	// Timeout (see HandlerOptions.DenyUnchecked).
 	DenyUnchecked bool
+	// TenantIsolation names another namespace's resource in a warning only
+	// when the requesting user may get it (see SubjectAccessReviewer).
+	TenantIsolation bool
 	// Certs turns on self-managed serving certificates (see package certs).
 	Certs certs.Options
 	// Serving bounds slow clients of the webhook server (DefaultServingOptions for zero fields).
@@ -72,7 +75,7 @@ func DefaultOptions() Options {
 		Port: 9443, Mode: ModeWarn, EnforceSeverity: lint.SeverityError,
 		MetricsBindAddress: ":8080", HealthProbeBindAddress: ":8081", Timeout: DefaultTimeout,
 		Serving:       DefaultServingOptions(),
-		DenyUnchecked: true,
+		DenyUnchecked: true, TenantIsolation: true,
 	}
 }
 
@@ -114,6 +117,9 @@ func Run(ctx context.Context, restCfg *rest.Config, opts Options, log logr.Logge
 	}
 	// Absence is confirmed past the informer cache, which may be behind.
 	h.opts.Live = APIReaderGetter(mgr.GetAPIReader())
+	if opts.TenantIsolation {
+		h.opts.Access = SubjectAccessReviewer(mgr.GetClient(), mgr.GetRESTMapper())
+	}
 
 	// The informers live in a cache of their own, not in the manager's: the
 	// manager waits for its own cache to sync before it looks at its context

@@ -1,0 +1,238 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	authenticationv1 "k8s.io/api/authentication/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	utilcache "k8s.io/apimachinery/pkg/util/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/meshlint/meshlint/lint"
+)
+
+// Tenant isolation: a warning names a resource of another namespace than
+// the request's only when the requesting user may get it. Otherwise the
+// name becomes "a Gateway in another namespace", so that a tenant learns
+// nothing through meshlint (not even with kubectl apply --dry-run=server,
+// which stores nothing) about the names in namespaces RBAC hides from it.
+
+// AccessTimeout bounds the access reviews of one request. A review that
+// does not answer in time counts as "may not get": the name is hidden,
+// the request is never held up or refused because of it.
+const AccessTimeout = 500 * time.Millisecond
+
+// An AccessReviewer answers whether user may get the resource ref.
+type AccessReviewer func(ctx context.Context, user authenticationv1.UserInfo, ref lint.Key) (bool, error)
+
+// accessTTL is how long an access review's answer is reused: briefly, so
+// that a RoleBinding granted or revoked takes effect within seconds.
+const accessTTL = 10 * time.Second
+
+// SubjectAccessReviewer asks the API server with a SubjectAccessReview
+// (verb get, the resource's group, resource and name) on behalf of the
+// review's userInfo, and caches each answer for a few seconds per user
+// and resource. mapper turns a kind into its resource (plural) name.
+func SubjectAccessReviewer(c client.Client, mapper apimeta.RESTMapper) AccessReviewer {
+	answers := utilcache.NewLRUExpireCache(10000)
+	return func(ctx context.Context, user authenticationv1.UserInfo, ref lint.Key) (bool, error) {
+		gk, ok := groupKind(ref.Kind)
+		if !ok {
+			return false, fmt.Errorf("no API resource for kind %s", ref.Kind)
+		}
+		mapping, err := mapper.RESTMapping(gk)
+		if err != nil {
+			return false, fmt.Errorf("mapping %s: %w", gk, err)
+		}
+		key := accessKey(user, mapping.Resource.GroupResource(), ref)
+		if v, ok := answers.Get(key); ok {
+			return v.(bool), nil
+		}
+		sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+			User: user.Username, UID: user.UID, Groups: user.Groups, Extra: extra(user.Extra),
+			ResourceAttributes: &authorizationv1.ResourceAttributes{
+				Verb: "get", Group: mapping.Resource.Group, Resource: mapping.Resource.Resource,
+				Namespace: ref.Namespace, Name: ref.Name,
+			},
+		}}
+		if err := c.Create(ctx, sar); err != nil {
+			return false, fmt.Errorf("subject access review: %w", err)
+		}
+		answers.Add(key, sar.Status.Allowed, accessTTL)
+		return sar.Status.Allowed, nil
+	}
+}
+
+func extra(in map[string]authenticationv1.ExtraValue) map[string]authorizationv1.ExtraValue {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make(map[string]authorizationv1.ExtraValue, len(in))
+	for k, v := range in {
+		out[k] = authorizationv1.ExtraValue(v)
+	}
+	return out
+}
+
+// accessKey identifies one question: who (name, uid, groups, extra) asks
+// to get which object.
+func accessKey(user authenticationv1.UserInfo, gr schema.GroupResource, ref lint.Key) string {
+	var b strings.Builder
+	for _, s := range []string{user.Username, user.UID, strings.Join(user.Groups, ","), gr.String(), ref.Namespace, ref.Name} {
+		b.WriteString(s)
+		b.WriteByte(0)
+	}
+	keys := make([]string, 0, len(user.Extra))
+	for k := range user.Extra {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(strings.Join(user.Extra[k], ","))
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
+// groupKind is the API group and kind of a kind meshlint names in its
+// messages.
+func groupKind(k lint.Kind) (schema.GroupKind, bool) {
+	switch k {
+	case lint.KindDestinationRule, lint.KindVirtualService, lint.KindGateway, lint.KindServiceEntry, lint.KindEnvoyFilter:
+		return schema.GroupKind{Group: "networking.istio.io", Kind: string(k)}, true
+	case lint.KindPeerAuthentication:
+		return schema.GroupKind{Group: "security.istio.io", Kind: string(k)}, true
+	case lint.KindService, "ConfigMap":
+		return schema.GroupKind{Kind: string(k)}, true
+	}
+	return schema.GroupKind{}, false
+}
+
+// namedKinds are the kinds whose names messages carry, as a check writes
+// them: "gateway shop/public", "PeerAuthentication istio-system/default",
+// `gateway "shop/public"`.
+var namedKinds = []lint.Kind{
+	lint.KindDestinationRule, lint.KindVirtualService, lint.KindGateway, lint.KindServiceEntry,
+	lint.KindEnvoyFilter, lint.KindPeerAuthentication, lint.KindService, "ConfigMap",
+}
+
+// nameRef matches a kind followed by namespace/name, the way every check
+// names another resource in a message.
+var nameRef = func() *regexp.Regexp {
+	alts := make([]string, len(namedKinds))
+	for i, k := range namedKinds {
+		alts[i] = string(k)
+	}
+	const dns = `[a-z0-9](?:[-a-z0-9.]*[a-z0-9])?`
+	return regexp.MustCompile(`(?i)\b(` + strings.Join(alts, "|") + `)\s+"?(` + dns + `)/(` + dns + `)"?`)
+}()
+
+// canonicalKind returns the kind a case-insensitive word in a message
+// stands for.
+func canonicalKind(word string) lint.Kind {
+	for _, k := range namedKinds {
+		if strings.EqualFold(string(k), word) {
+			return k
+		}
+	}
+	return lint.Kind(word)
+}
+
+// namesIn returns the resources a message names, in order of appearance.
+func namesIn(msg string) []lint.Key {
+	var keys []lint.Key
+	for _, m := range nameRef.FindAllStringSubmatch(msg, -1) {
+		keys = append(keys, lint.Key{Kind: canonicalKind(m[1]), Namespace: m[2], Name: m[3]})
+	}
+	return keys
+}
+
+// hiddenName is what a message says instead of a name the requester may
+// not read.
+func hiddenName(k lint.Kind) string {
+	return "a " + string(k) + " in another namespace"
+}
+
+// redact replaces, in msg, every name of a resource in hidden.
+func redact(msg string, hidden map[lint.Key]bool) string {
+	if len(hidden) == 0 {
+		return msg
+	}
+	return nameRef.ReplaceAllStringFunc(msg, func(m string) string {
+		sub := nameRef.FindStringSubmatch(m)
+		k := lint.Key{Kind: canonicalKind(sub[1]), Namespace: sub[2], Name: sub[3]}
+		if hidden[k] {
+			return hiddenName(k.Kind)
+		}
+		return m
+	})
+}
+
+// subjectKey is the name a warning on another resource starts with.
+func subjectKey(f lint.Finding) lint.Key {
+	return lint.Key{Kind: lint.Kind(f.Resource.SourceKind()), Namespace: f.Resource.Namespace(), Name: f.Resource.Name()}
+}
+
+// hiddenNames returns the resources named by the findings (as subject of
+// a warning on another resource, or in a message) that sit in another
+// namespace than ns and that user may not get. The questions go out
+// concurrently, bounded by AccessTimeout; an unanswered one hides.
+func hiddenNames(ctx context.Context, review AccessReviewer, user authenticationv1.UserInfo, ns string, own, caused []lint.Finding) map[lint.Key]bool {
+	if review == nil {
+		return nil
+	}
+	asked := map[lint.Key]bool{}
+	var refs []lint.Key
+	add := func(k lint.Key) {
+		if k.Namespace == "" || k.Namespace == ns || asked[k] {
+			return
+		}
+		asked[k] = true
+		refs = append(refs, k)
+	}
+	for _, f := range own {
+		for _, k := range namesIn(f.Message) {
+			add(k)
+		}
+	}
+	for _, f := range caused {
+		add(subjectKey(f))
+		for _, k := range namesIn(f.Message) {
+			add(k)
+		}
+	}
+	if len(refs) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, AccessTimeout)
+	defer cancel()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	hidden := map[lint.Key]bool{}
+	sem := make(chan struct{}, 8)
+	for _, k := range refs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			ok, err := review(ctx, user, k)
+			if err != nil || !ok {
+				mu.Lock()
+				hidden[k] = true
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return hidden
+}
