@@ -273,6 +273,10 @@ func (p *parser) mesh(n *yaml.Node, m *lint.Mesh) {
 	})
 }
 
+// ValidIstioVersion reports whether s has the form of an Istio release:
+// 1.24, 1.24.2, 1.24.2-distroless.
+func ValidIstioVersion(s string) bool { return istioVersionPattern.MatchString(s) }
+
 // istioVersionPattern is the form of an Istio release: 1.24, 1.24.2,
 // 1.24.2-distroless.
 var istioVersionPattern = regexp.MustCompile(`^\d+\.\d+(\.\d+)?([-+][0-9A-Za-z.-]+)?$`)

@@ -64,7 +64,8 @@ type Mesh struct {
 	// (ISTIO_META_DNS_CAPTURE, ISTIO_META_DNS_AUTO_ALLOCATE); nil when unknown.
 	ProxyMetadata map[string]string
 	// IstioVersion is the mesh's Istio (proxy) version, such as "1.24.2", from
-	// the config file's mesh.istioVersion; "" when unknown.
+	// the config file's mesh.istioVersion or the CLI's --istio-version; ""
+	// when unknown.
 	IstioVersion string
 	// RegistryOnly is set when the mesh config's outboundTrafficPolicy is
 	// REGISTRY_ONLY: a host outside the service registry gets 502.

@@ -46,6 +46,7 @@ type lintFlags struct {
 	values      []string
 	set         []string
 	all         bool
+	istio       string
 }
 
 func newLintFlagSet(f *lintFlags) *pflag.FlagSet {
@@ -67,6 +68,7 @@ func newLintFlagSet(f *lintFlags) *pflag.FlagSet {
 	fs.BoolVar(&f.all, "all", false, "with --cluster and PATHs, report every finding, not only those the files cause")
 	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "with --cluster, the kubeconfig file (default: in-cluster config, else $KUBECONFIG or ~/.kube/config)")
 	fs.StringVar(&f.context, "context", "", "with --cluster, the kubeconfig context")
+	fs.StringVar(&f.istio, "istio-version", "", "the mesh's Istio version, such as 1.24 or 1.24.2 (checks that depend on it: ML023, ML026); overrides the config's mesh.istioVersion")
 	fs.BoolVar(&f.noColor, "no-color", false, "plain text even on a terminal (NO_COLOR is honoured too)")
 	fs.CountVarP(&f.verbose, "verbose", "v", "log what meshlint does to stderr (-vv for more)")
 	return fs
@@ -165,6 +167,12 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if !fs.Changed("fail-on") && cfg.FailOn != 0 {
 		failOn = cfg.FailOn
+	}
+	if f.istio != "" {
+		if !config.ValidIstioVersion(f.istio) {
+			return bad("--istio-version: %q is not an Istio version such as 1.24 or 1.24.2", f.istio)
+		}
+		cfg.Mesh.IstioVersion = f.istio
 	}
 	settings := applyEnableDisable(cfg.Settings(), enable, disable)
 	rn, err := lint.NewRunner(lint.Registry(), settings)

@@ -605,3 +605,41 @@ func TestEncodings(t *testing.T) {
 		}
 	}
 }
+
+// TestIstioVersionFlag: --istio-version tells ML026 which proxies the mesh
+// runs, over the config's mesh.istioVersion; a malformed one is a usage
+// error.
+func TestIstioVersionFlag(t *testing.T) {
+	const example = "../../examples/26-envoyfilter-pinned-to-proxy-version.yaml"
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "meshlint.yaml")
+	if err := os.WriteFile(cfg, []byte("mesh:\n  istioVersion: 1.22.4\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string // in stdout, or "" for no ML026
+	}{
+		{"unknown version", nil, 1, "after the next upgrade it matches no proxy"},
+		{"pinned to the running version", []string{"--istio-version", "1.22.4"}, 0, ""},
+		{"pinned to another version", []string{"--istio-version", "1.23.1"}, 1, "which the mesh's Istio 1.23.1 does not"},
+		{"the config's version", []string{"-c", cfg}, 0, ""},
+		{"the flag over the config", []string{"-c", cfg, "--istio-version", "1.24"}, 1, "which the mesh's Istio 1.24 does not"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, "", append(append([]string{"--enable", "ML026"}, tc.args...), example)...)
+			if r.code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s%s", r.code, tc.code, r.stdout, r.stderr)
+			}
+			if got := strings.Contains(r.stdout, "ML026"); got != (tc.want != "") || !strings.Contains(r.stdout, tc.want) {
+				t.Errorf("stdout does not match %q:\n%s", tc.want, r.stdout)
+			}
+		})
+	}
+	r := runCLI(t, "", "--istio-version", "v1.24", example)
+	if r.code != 2 || !strings.Contains(r.stderr, `--istio-version: "v1.24" is not an Istio version`) {
+		t.Errorf("--istio-version v1.24: exit %d, stderr %q; want 2 and the reason", r.code, r.stderr)
+	}
+}
