@@ -446,7 +446,7 @@ func (p *webhookProcess) tail() string {
 // TestSelfManagedCertificates installs what the chart's default
 // (self-managed) certificate path needs, as the chart renders it: the empty
 // certificate Secret, the RBAC, the ServiceAccount and the webhook
-// configuration without a caBundle, pointed at an in-process webhook that
+// configuration without a caBundle, pointed at a webhook process that
 // runs with the Deployment's certificate flags as the chart's
 // ServiceAccount. The webhook fills the Secret, injects its CA into the
 // configuration and serves with it: the API server's warnings prove it
@@ -542,7 +542,7 @@ func TestSelfManagedCertificates(t *testing.T) {
 		})
 	}
 
-	// The webhook configuration, pointed at the in-process webhook by a name
+	// The webhook configuration, pointed at the webhook process by a name
 	// its generated certificate must cover, with no caBundle yet.
 	port, err := freePort()
 	if err != nil {
@@ -599,7 +599,7 @@ func TestSelfManagedCertificates(t *testing.T) {
 		if err != nil {
 			t.Error(err)
 		} else if code != 0 {
-			t.Errorf("webhook.Main returned %d after its context was canceled, want 0", code)
+			t.Errorf("meshlint webhook exited %d after SIGTERM, want 0", code)
 		}
 		webhooksMu.Lock()
 		delete(webhooks, name)

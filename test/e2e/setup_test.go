@@ -8,14 +8,17 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"math/big"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -26,19 +29,20 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/meshlint/meshlint/charts"
-	"github.com/meshlint/meshlint/webhook"
 )
 
-// A webhookProcess is one `meshlint webhook` running in-process through
-// webhook.Main, the function the CLI calls.
+// A webhookProcess is one `meshlint webhook`: the binary users run
+// (cmd/meshlint, built once per run), as a child process.
 type webhookProcess struct {
 	name        string
 	port        int
 	healthPort  int
 	metricsPort int
 	logFile     string
-	cancel      context.CancelFunc
-	done        chan int
+	// cancel sends SIGTERM, kill SIGKILL.
+	cancel, kill func()
+	// done receives the exit status once.
+	done chan int
 }
 
 var (
@@ -143,12 +147,32 @@ func startWebhookIn(dir, name string, port int, extra ...string) (*webhookProces
 		"--metrics-bind-address", "127.0.0.1:" + strconv.Itoa(p.metricsPort),
 		"--log-level", "debug",
 	}, extra...)
-	ctx, cancel := context.WithCancel(context.Background())
-	p.cancel = cancel
+	bin, err := cliBinary()
+	if err != nil {
+		logs.Close()
+		return nil, err
+	}
+	cmd := exec.Command(bin, append([]string{"webhook"}, args...)...)
+	cmd.Stdout, cmd.Stderr = logs, logs
+	// A webhook outlives no test run, even one that crashes.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		logs.Close()
+		return nil, fmt.Errorf("starting meshlint webhook: %w", err)
+	}
+	// What the kubelet sends a pod it stops.
+	p.cancel = func() { _ = cmd.Process.Signal(syscall.SIGTERM) }
+	p.kill = func() { _ = cmd.Process.Kill() }
 	go func() {
-		// The log stays open: controller-runtime's global logger may still
-		// write to it after Main returns.
-		p.done <- webhook.Main(ctx, args, logs, logs)
+		err := cmd.Wait()
+		logs.Close()
+		code := 0
+		if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
+			code = ee.ExitCode()
+		} else if err != nil {
+			code = -1
+		}
+		p.done <- code
 	}()
 	webhooksMu.Lock()
 	webhooks[name] = p
@@ -182,7 +206,8 @@ func (p *webhookProcess) waitReady(timeout time.Duration) error {
 	}
 }
 
-// stop cancels the webhook and waits for webhook.Main to return.
+// stop sends the webhook SIGTERM and waits for it to exit (killing it
+// after 90 s).
 func (p *webhookProcess) stop() (int, error) {
 	p.cancel()
 	select {
@@ -190,6 +215,7 @@ func (p *webhookProcess) stop() (int, error) {
 		p.done <- code
 		return code, nil
 	case <-time.After(90 * time.Second):
+		p.kill()
 		return 0, fmt.Errorf("webhook %s did not stop", p.name)
 	}
 }
@@ -213,7 +239,7 @@ func webhookByName(name string) *webhookProcess {
 
 // registerWebhooks installs the chart's own ValidatingWebhookConfiguration
 // (rendered with the Helm SDK, as users install it: rules, failure policy,
-// timeout, namespace selector), pointed at the in-process servers. Its one
+// timeout, namespace selector), pointed at the webhook processes. Its one
 // webhook is installed twice: for the warn server on namespaces without
 // meshlint.io/mode=enforce, and for the enforce server on those with it.
 func registerWebhooks() error {

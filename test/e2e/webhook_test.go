@@ -790,6 +790,15 @@ var (
 // buildCLI builds cmd/meshlint, the binary users run.
 func buildCLI(t *testing.T) string {
 	t.Helper()
+	bin, err := cliBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// cliBinary builds cmd/meshlint once per run.
+func cliBinary() (string, error) {
 	cliOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "meshlint-e2e-bin-")
 		if err != nil {
@@ -803,10 +812,7 @@ func buildCLI(t *testing.T) string {
 			cliErr = fmt.Errorf("go build ./cmd/meshlint: %w\n%s", err, out)
 		}
 	})
-	if cliErr != nil {
-		t.Fatal(cliErr)
-	}
-	return cliBin
+	return cliBin, cliErr
 }
 
 // TestConfigReload changes the running warn webhook's config file the way
@@ -1081,7 +1087,7 @@ func TestWebhookWithoutRBAC(t *testing.T) {
 		}
 		t.Logf("stopped %s after its context was cancelled", time.Since(start).Round(time.Millisecond))
 	case <-time.After(20 * time.Second):
-		t.Fatalf("webhook.Main still running 20s after its context was cancelled; log:\n%s", p.tail())
+		t.Fatalf("meshlint webhook still running 20s after SIGTERM; log:\n%s", p.tail())
 	}
 }
 
@@ -1109,7 +1115,7 @@ func TestZZWebhookStopped(t *testing.T) {
 		t.Fatal(err)
 	}
 	if code != 0 {
-		t.Errorf("webhook.Main returned %d after its context was canceled, want 0", code)
+		t.Errorf("meshlint webhook exited %d after SIGTERM, want 0", code)
 	}
 	start := time.Now()
 	got, err := k.apply(strings.Replace(doc, "name: ratings", "name: ratings-2", 1))

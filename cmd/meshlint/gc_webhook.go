@@ -1,4 +1,4 @@
-package webhook
+package main
 
 import (
 	"os"
@@ -20,10 +20,10 @@ const gcPercentUnderLimit = 400
 // cgroupMemoryFiles hold the container's memory limit (cgroup v2, then v1).
 var cgroupMemoryFiles = []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}
 
-// tuneGC raises GOGC under the container's memory limit, with a soft limit
+// tuneWebhookGC raises GOGC under the container's memory limit, with a soft limit
 // of 90% of it, unless GOGC or GOMEMLIMIT are set in the environment (the
 // runtime has applied those already) or no limit is found.
-func tuneGC(log logr.Logger) {
+func tuneWebhookGC(log logr.Logger) {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
