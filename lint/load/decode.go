@@ -407,15 +407,17 @@ func jsonKind(n *yaml.Node) string {
 	return "string"
 }
 
-// configMap reads the mesh config from the `istio` ConfigMap in the root
-// namespace; other ConfigMaps are skipped.
+// configMap reads the mesh config from the ConfigMap named by
+// Mesh.MeshConfigMap (`istio` by default) in the root namespace; other
+// ConfigMaps are skipped.
 func (d *docDecoder) configMap(n *yaml.Node) {
 	md := field(n, "metadata")
 	ns := scalarField(md, "namespace")
 	if ns == "" {
 		ns = d.opts.namespace()
 	}
-	if scalarField(md, "name") != d.opts.Mesh.MeshConfigMap() || ns != d.opts.rootNamespace() {
+	name := scalarField(md, "name")
+	if name != d.opts.Mesh.MeshConfigMap() || ns != d.opts.rootNamespace() {
 		return
 	}
 	mc := &lint.MeshConfig{SourceKind: "ConfigMap", Spec: &meshconfig.MeshConfig{}}
@@ -427,11 +429,11 @@ func (d *docDecoder) configMap(n *yaml.Node) {
 		var inner yaml.Node
 		if err := yaml.Unmarshal([]byte(meshNode.Value), &inner); err != nil {
 			msg, _ := shiftLine(err.Error(), 0)
-			d.errorf(meshNode, "invalid YAML in data.mesh of ConfigMap %s/istio: %s", ns, msg)
+			d.errorf(meshNode, "invalid YAML in data.mesh of ConfigMap %s/%s: %s", ns, name, msg)
 			return
 		}
 		if aliasExpansion(&inner, maxExpandedNodes) > maxExpandedNodes {
-			d.errorf(meshNode, "data.mesh of ConfigMap %s/istio expands YAML aliases to more than %d nodes; not decoded", ns, maxExpandedNodes)
+			d.errorf(meshNode, "data.mesh of ConfigMap %s/%s expands YAML aliases to more than %d nodes; not decoded", ns, name, maxExpandedNodes)
 			return
 		}
 		pd := &protoDecoder{}

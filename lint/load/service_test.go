@@ -85,3 +85,26 @@ func TestMeshConfigMapName(t *testing.T) {
 		t.Errorf("istio-1-24 not read as the mesh config with mesh.configMap: istio-1-24 (%d)", n)
 	}
 }
+
+// TestMeshConfigMapErrorsNameTheConfigMap: an error in the data.mesh of a
+// ConfigMap named by mesh.configMap names that ConfigMap, not "istio".
+func TestMeshConfigMapErrorsNameTheConfigMap(t *testing.T) {
+	const head = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: istio-1-24\n  namespace: istio-system\ndata:\n  mesh: |\n"
+	m := lint.DefaultMesh()
+	m.ConfigMap = "istio-1-24"
+	for _, tc := range []struct {
+		name, mesh, want string
+	}{
+		{"invalid YAML", "    enableAutoMtls: [\n", "invalid YAML in data.mesh of ConfigMap istio-system/istio-1-24: "},
+		{"alias bomb", "    a: &a [x, x, x, x, x, x, x, x, x, x]\n    b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n    c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n" +
+			"    d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n    e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n    f: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n",
+			"data.mesh of ConfigMap istio-system/istio-1-24 expands YAML aliases"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errs := Bytes("cm.yaml", []byte(head+tc.mesh), Options{Mesh: m})
+			if len(errs) != 1 || !strings.HasPrefix(errs[0].Message, tc.want) {
+				t.Errorf("errors %+v, want one starting %q", errs, tc.want)
+			}
+		})
+	}
+}
