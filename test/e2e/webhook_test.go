@@ -81,10 +81,11 @@ func newKubectl(t *testing.T) *kubectl {
 	return &kubectl{rec: rec, dyn: dyn}
 }
 
-var plurals = map[string]string{
-	"DestinationRule": "destinationrules", "VirtualService": "virtualservices", "Gateway": "gateways",
-	"ServiceEntry": "serviceentries", "EnvoyFilter": "envoyfilters", "PeerAuthentication": "peerauthentications",
-	"Service": "services",
+// resourceOf is the resource the API server serves a group's kind as, from
+// lint.KindTable (whose plurals lint's test holds to Istio's CRDs).
+func resourceOf(gv schema.GroupVersion, kind string) schema.GroupVersionResource {
+	k, _ := lint.LookupKind(gv.Group, kind)
+	return gv.WithResource(k.Resource)
 }
 
 // apply applies one document and returns the warnings it drew.
@@ -97,7 +98,7 @@ func (k *kubectl) apply(doc string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := k.dyn.Resource(gv.WithResource(plurals[obj.GetKind()])).Namespace(obj.GetNamespace())
+	res := k.dyn.Resource(resourceOf(gv, obj.GetKind())).Namespace(obj.GetNamespace())
 	ctx := context.Background()
 	k.rec.take()
 	cur, err := res.Get(ctx, obj.GetName(), metav1.GetOptions{})
