@@ -108,3 +108,21 @@ func TestMeshConfigMapErrorsNameTheConfigMap(t *testing.T) {
 		})
 	}
 }
+
+// TestInputErrorString: an input error reads file:line:column: message,
+// leaving out the parts it does not know.
+func TestInputErrorString(t *testing.T) {
+	for _, tc := range []struct {
+		err  InputError
+		want string
+	}{
+		{InputError{File: "a.yaml", Line: 3, Column: 5, Message: "bad"}, "a.yaml:3:5: bad"},
+		{InputError{File: "a.yaml", Line: 3, Message: "bad"}, "a.yaml:3: bad"},
+		{InputError{File: "a.yaml", Message: "bad"}, "a.yaml: bad"},
+		{InputError{Message: "reading the cluster: refused"}, "reading the cluster: refused"},
+	} {
+		if got := tc.err.Error(); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.err, got, tc.want)
+		}
+	}
+}
