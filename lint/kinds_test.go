@@ -167,6 +167,10 @@ func TestKindTable(t *testing.T) {
 		if rows[k] == 0 {
 			t.Errorf("lint kind %s has no row", k)
 		}
+		delete(rows, k)
+	}
+	for k := range rows {
+		t.Errorf("the table has rows of %s, which lint.Kinds does not list", k)
 	}
 	if _, ok := lint.LookupKind("networking.istio.io", "Sidecar"); ok {
 		t.Error("LookupKind finds Sidecar, which meshlint does not read")
