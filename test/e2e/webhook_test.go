@@ -944,12 +944,10 @@ func TestClusterListWithNamespacePermissionsOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	role := &rbacv1.Role{
-		ObjectMeta: metav1.ObjectMeta{Name: "meshlint-reader", Namespace: ns},
-		Rules: []rbacv1.PolicyRule{
-			{APIGroups: []string{"networking.istio.io", "security.istio.io"}, Resources: []string{"*"}, Verbs: []string{"get", "list"}},
-			{APIGroups: []string{""}, Resources: []string{"services"}, Verbs: []string{"get", "list"}},
-		},
+	// Exactly the kinds --cluster lists (lint.KindTable's Cluster rows).
+	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "meshlint-reader", Namespace: ns}}
+	for _, k := range cluster.Types {
+		role.Rules = append(role.Rules, rbacv1.PolicyRule{APIGroups: []string{k.Group}, Resources: []string{k.Resource}, Verbs: []string{"get", "list"}})
 	}
 	if _, err := cs.RbacV1().Roles(ns).Create(ctx, role, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
