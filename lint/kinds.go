@@ -193,8 +193,14 @@ func init() {
 }
 
 // KindTable returns every Kubernetes kind meshlint reads, one row each, in
-// a stable order.
-func KindTable() []KindInfo { return slices.Clone(kindTable) }
+// a stable order: a copy, which callers may change.
+func KindTable() []KindInfo {
+	out := slices.Clone(kindTable)
+	for i := range out {
+		out[i].Versions = slices.Clone(out[i].Versions)
+	}
+	return out
+}
 
 // LookupKind returns the row of a Kubernetes group and kind, or false for a
 // kind meshlint does not read.
