@@ -473,29 +473,22 @@ func assertRestricted(t *testing.T, pod *corev1.PodSpec) {
 // gvr is one group/version/resource a webhook rule matches.
 type gvr struct{ group, version, resource string }
 
-// servedVersions are the versions the Istio CRDs serve, per kind: the webhook must see a
-// request whichever of them the client uses.
-var servedVersions = map[string][]string{
-	"DestinationRule":    {"v1", "v1beta1", "v1alpha3"},
-	"VirtualService":     {"v1", "v1beta1", "v1alpha3"},
-	"Gateway":            {"v1", "v1beta1", "v1alpha3"},
-	"ServiceEntry":       {"v1", "v1beta1", "v1alpha3"},
-	"EnvoyFilter":        {"v1alpha3"},
-	"PeerAuthentication": {"v1", "v1beta1"},
-	"Service":            {"v1"},
-}
-
-// watchedResources derives the group/resources the webhook reads from cluster.Types, so that
-// a kind added there without a webhook rule and RBAC here fails this test.
-func watchedResources(t *testing.T) map[schema.GroupResource]string {
+// webhookKinds are lint.KindTable's Webhook rows (the kinds the webhook admits and its
+// informer cache watches) by group/resource: the chart's webhook rules and RBAC must cover
+// exactly these, in every version the table says the API serves (lint's test holds the table
+// to Istio's CRDs), so that a kind added to the table without a rule and RBAC here fails this
+// test.
+func webhookKinds(t *testing.T) map[schema.GroupResource]lint.KindInfo {
 	t.Helper()
-	out := map[schema.GroupResource]string{}
-	for _, ty := range cluster.Types {
-		gv, err := schema.ParseGroupVersion(ty.APIVersion)
-		if err != nil {
-			t.Fatal(err)
+	out := map[schema.GroupResource]lint.KindInfo{}
+	for _, k := range lint.KindTable() {
+		if !k.Webhook {
+			continue
 		}
-		out[schema.GroupResource{Group: gv.Group, Resource: plural(string(ty.Kind))}] = string(ty.Kind)
+		if len(k.Versions) == 0 {
+			t.Fatalf("the webhook admits %s, whose served versions the table does not list", k.Name)
+		}
+		out[schema.GroupResource{Group: k.Group, Resource: k.Resource}] = k
 	}
 	return out
 }
@@ -510,16 +503,6 @@ func readByOtherChecks(kind lint.Kind) bool {
 		}
 	}
 	return false
-}
-
-// plural is the resource name the API server gives a kind (apimachinery's guesser makes
-// Gateway "gatewaies").
-func plural(kind string) string {
-	k := strings.ToLower(kind)
-	if strings.HasSuffix(k, "y") && !strings.ContainsAny(k[len(k)-2:len(k)-1], "aeiou") {
-		return k[:len(k)-1] + "ies"
-	}
-	return k + "s"
 }
 
 func assertWebhook(t *testing.T, c *rendered, failurePolicy admissionv1.FailurePolicyType, timeout int32) {
@@ -552,7 +535,7 @@ func assertWebhook(t *testing.T, c *rendered, failurePolicy admissionv1.FailureP
 	}
 
 	got := map[gvr]bool{}
-	kindOf := watchedResources(t)
+	kindOf := webhookKinds(t)
 	for _, r := range wh.Rules {
 		ops := slices.Clone(r.Operations)
 		slices.Sort(ops)
@@ -560,8 +543,8 @@ func assertWebhook(t *testing.T, c *rendered, failurePolicy admissionv1.FailureP
 		// behalf (their removal can break those), never for the others.
 		for _, res := range r.Resources {
 			want := []admissionv1.OperationType{admissionv1.Create, admissionv1.Update}
-			for gr, kind := range kindOf {
-				if gr.Resource == res && readByOtherChecks(lint.Kind(kind)) {
+			for gr, k := range kindOf {
+				if gr.Resource == res && readByOtherChecks(k.Kind) {
 					want = []admissionv1.OperationType{admissionv1.Create, admissionv1.Delete, admissionv1.Update}
 				}
 			}
@@ -584,12 +567,8 @@ func assertWebhook(t *testing.T, c *rendered, failurePolicy admissionv1.FailureP
 		}
 	}
 	want := map[gvr]bool{}
-	for gr, kind := range watchedResources(t) {
-		versions, ok := servedVersions[kind]
-		if !ok {
-			t.Errorf("cluster.Types has %s, whose served versions this test does not know", kind)
-		}
-		for _, v := range versions {
+	for gr, k := range webhookKinds(t) {
+		for _, v := range k.Versions {
 			want[gvr{gr.Group, v, gr.Resource}] = true
 		}
 	}
@@ -763,14 +742,14 @@ func assertRBAC(t *testing.T, c *rendered, certSource string) {
 
 	// Read-only on exactly what the cache watches, cluster-wide.
 	allowed := []request{}
-	for gr := range watchedResources(t) {
+	for gr := range webhookKinds(t) {
 		for _, verb := range []string{"get", "list", "watch"} {
 			allowed = append(allowed, request{verb, gr.Group, gr.Resource, "shop", ""})
 			allowed = append(allowed, request{verb, gr.Group, gr.Resource, "", ""})
 		}
 	}
 	denied := []request{}
-	for gr := range watchedResources(t) {
+	for gr := range webhookKinds(t) {
 		for _, verb := range []string{"create", "update", "patch", "delete", "deletecollection"} {
 			denied = append(denied, request{verb, gr.Group, gr.Resource, "shop", "x"})
 		}

@@ -8,9 +8,6 @@ import (
 	"errors"
 	"fmt"
 
-	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
-	networkingv1alpha3 "istio.io/client-go/pkg/apis/networking/v1alpha3"
-	securityv1 "istio.io/client-go/pkg/apis/security/v1"
 	istioscheme "istio.io/client-go/pkg/clientset/versioned/scheme"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -40,87 +37,27 @@ func Scheme() *runtime.Scheme {
 	return s
 }
 
-// A Type is a kind meshlint reads from a cluster, with its typed list and
-// how to wrap its items.
-type Type struct {
-	Kind lint.Kind
-	// APIVersion is the version meshlint reads it as.
-	APIVersion string
-	// New returns an empty object of the kind (for informers).
-	New func() client.Object
-	// NewList returns an empty list of the kind.
-	NewList func() client.ObjectList
-	// Items returns the list's items.
-	Items func(client.ObjectList) []client.Object
-}
+// A Type is a kind meshlint reads from a cluster: its row of
+// lint.KindTable, with its typed object and list.
+type Type = lint.KindInfo
 
-// Types lists the kinds read from a cluster, apart from the mesh ConfigMap.
-var Types = []Type{
-	{lint.KindDestinationRule, "networking.istio.io/v1",
-		func() client.Object { return &networkingv1.DestinationRule{} },
-		func() client.ObjectList { return &networkingv1.DestinationRuleList{} },
-		func(l client.ObjectList) []client.Object {
-			return objs(l.(*networkingv1.DestinationRuleList).Items)
-		}},
-	{lint.KindVirtualService, "networking.istio.io/v1",
-		func() client.Object { return &networkingv1.VirtualService{} },
-		func() client.ObjectList { return &networkingv1.VirtualServiceList{} },
-		func(l client.ObjectList) []client.Object {
-			return objs(l.(*networkingv1.VirtualServiceList).Items)
-		}},
-	{lint.KindGateway, "networking.istio.io/v1",
-		func() client.Object { return &networkingv1.Gateway{} },
-		func() client.ObjectList { return &networkingv1.GatewayList{} },
-		func(l client.ObjectList) []client.Object { return objs(l.(*networkingv1.GatewayList).Items) }},
-	{lint.KindServiceEntry, "networking.istio.io/v1",
-		func() client.Object { return &networkingv1.ServiceEntry{} },
-		func() client.ObjectList { return &networkingv1.ServiceEntryList{} },
-		func(l client.ObjectList) []client.Object {
-			return objs(l.(*networkingv1.ServiceEntryList).Items)
-		}},
-	{lint.KindEnvoyFilter, "networking.istio.io/v1alpha3",
-		func() client.Object { return &networkingv1alpha3.EnvoyFilter{} },
-		func() client.ObjectList { return &networkingv1alpha3.EnvoyFilterList{} },
-		func(l client.ObjectList) []client.Object {
-			return objs(l.(*networkingv1alpha3.EnvoyFilterList).Items)
-		}},
-	{lint.KindPeerAuthentication, "security.istio.io/v1",
-		func() client.Object { return &securityv1.PeerAuthentication{} },
-		func() client.ObjectList { return &securityv1.PeerAuthenticationList{} },
-		func(l client.ObjectList) []client.Object {
-			return objs(l.(*securityv1.PeerAuthenticationList).Items)
-		}},
-	{lint.KindService, "v1",
-		func() client.Object { return &corev1.Service{} },
-		func() client.ObjectList { return &corev1.ServiceList{} },
-		func(l client.ObjectList) []client.Object { return ptrs(l.(*corev1.ServiceList).Items) }},
-}
+// Types lists the kinds --cluster lists (lint.KindTable's Cluster rows),
+// apart from the mesh ConfigMap, which is read by name.
+var Types = clusterTypes()
 
-// objs converts a slice of typed objects (Istio lists hold pointers).
-func objs[T client.Object](items []T) []client.Object {
-	out := make([]client.Object, len(items))
-	for i, o := range items {
-		out[i] = o
-	}
-	return out
-}
-
-// ptrs returns pointers to the items of a typed list, whose element types
-// are pointer-receiver client.Objects (core lists hold values).
-func ptrs[T any, PT interface {
-	*T
-	client.Object
-}](items []T) []client.Object {
-	out := make([]client.Object, len(items))
-	for i := range items {
-		out[i] = PT(&items[i])
+func clusterTypes() []Type {
+	var out []Type
+	for _, k := range lint.KindTable() {
+		if k.Cluster {
+			out = append(out, k)
+		}
 	}
 	return out
 }
 
 // Resource wraps an object read from a cluster (informer or list) in a
 // lint.Resource.
-func Resource(t Type, obj client.Object) *lint.Resource {
+func Resource(t Type, obj lint.Object) *lint.Resource {
 	return lint.NewResource(obj, t.APIVersion)
 }
 
@@ -226,7 +163,7 @@ func ListWith(ctx context.Context, c client.Reader, opts Options) (*Snapshot, er
 	return snap, nil
 }
 
-func listType(ctx context.Context, c client.Reader, t Type, ns, root string) ([]client.Object, error) {
+func listType(ctx context.Context, c client.Reader, t Type, ns, root string) ([]lint.Object, error) {
 	list := t.NewList()
 	err := c.List(ctx, list)
 	if err == nil {
@@ -237,7 +174,7 @@ func listType(ctx context.Context, c client.Reader, t Type, ns, root string) ([]
 	}
 	// Without cluster-wide list permission: the namespace asked for, and the
 	// root namespace for mesh-wide policy.
-	var out []client.Object
+	var out []lint.Object
 	for _, n := range uniq(ns, root) {
 		list := t.NewList()
 		if err := c.List(ctx, list, client.InNamespace(n)); err != nil {

@@ -17,8 +17,14 @@ func TestTypesCoverEveryKind(t *testing.T) {
 		obj := typ.New()
 		obj.SetNamespace("ns")
 		obj.SetName("n")
-		if _, _, err := s.ObjectKinds(obj); err != nil {
+		gvks, _, err := s.ObjectKinds(obj)
+		if err != nil {
 			t.Errorf("%s: the scheme does not know %T: %v", typ.Kind, obj, err)
+		}
+		for _, gvk := range gvks {
+			if gvk.Group != typ.Group || gvk.Kind != typ.Name {
+				t.Errorf("%s: %T is %s in the scheme, the table says %s/%s", typ.Kind, obj, gvk, typ.Group, typ.Name)
+			}
 		}
 		if _, _, err := s.ObjectKinds(typ.NewList()); err != nil {
 			t.Errorf("%s: the scheme does not know its list: %v", typ.Kind, err)

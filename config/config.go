@@ -97,26 +97,13 @@ type CheckConfig struct {
 	Options  map[string]string
 }
 
-// Error is a problem in the config file, with its position.
-type Error struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e *Error) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return fmt.Sprintf("%s: %s", e.File, e.Msg)
-}
-
 // Default returns the config used when there is no file.
 func Default() *Config {
 	return &Config{Mesh: lint.DefaultMesh(), Checks: map[string]CheckConfig{}}
 }
 
-// Load reads and parses a config file against the registry.
+// Load reads and parses a config file against the registry. A problem
+// with the file is a load.InputError with its position, as input errors are.
 func Load(file string, registry []*lint.Check) (*Config, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -124,7 +111,7 @@ func Load(file string, registry []*lint.Check) (*Config, error) {
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return nil, &Error{File: file, Msg: fmt.Sprintf("reading config: %v", err)}
+		return nil, load.InputError{File: file, Message: fmt.Sprintf("reading config: %v", err)}
 	}
 	return Parse(file, data, registry)
 }
@@ -141,7 +128,7 @@ func Parse(file string, data []byte, registry []*lint.Check) (*Config, error) {
 		if _, err := fmt.Sscanf(msg, "line %d:", &line); err == nil {
 			msg = msg[strings.Index(msg, ":")+2:]
 		}
-		return nil, &Error{File: file, Line: line, Msg: "invalid YAML: " + msg}
+		return nil, load.InputError{File: file, Line: line, Message: "invalid YAML: " + msg}
 	}
 	if len(doc.Content) == 0 {
 		return c, nil
@@ -149,7 +136,7 @@ func Parse(file string, data []byte, registry []*lint.Check) (*Config, error) {
 	p := &parser{file: file, registry: registry, at: map[string]lint.Position{}}
 	p.root(doc.Content[0], c)
 	if p.err != nil {
-		return nil, p.err
+		return nil, *p.err
 	}
 	c.meshKeys = p.at
 	return c, nil
@@ -158,13 +145,13 @@ func Parse(file string, data []byte, registry []*lint.Check) (*Config, error) {
 type parser struct {
 	file     string
 	registry []*lint.Check
-	err      *Error
+	err      *load.InputError
 	at       map[string]lint.Position // positions of keys worth pointing at
 }
 
 func (p *parser) fail(n *yaml.Node, format string, args ...any) {
 	if p.err == nil {
-		p.err = &Error{File: p.file, Line: n.Line, Msg: fmt.Sprintf(format, args...)}
+		p.err = &load.InputError{File: p.file, Line: n.Line, Message: fmt.Sprintf(format, args...)}
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/meshlint/meshlint/config"
 	"github.com/meshlint/meshlint/lint"
+	"github.com/meshlint/meshlint/lint/load"
 )
 
 // contractExample is the config file of CONTRACT.md, verbatim.
@@ -126,13 +127,11 @@ func TestParseErrors(t *testing.T) {
 			if err == nil {
 				t.Fatalf("no error for:\n%s", tc.in)
 			}
-			var ce *config.Error
-			if e, ok := err.(*config.Error); ok {
-				ce = e
-			} else {
-				t.Fatalf("error %v is a %T, want *config.Error", err, err)
+			ce, ok := err.(load.InputError)
+			if !ok {
+				t.Fatalf("error %v is a %T, want load.InputError", err, err)
 			}
-			if ce.Line != tc.line || ce.File != "x.yaml" || !strings.Contains(ce.Msg, tc.want) {
+			if ce.Line != tc.line || ce.File != "x.yaml" || !strings.Contains(ce.Message, tc.want) {
 				t.Errorf("got %q (line %d), want line %d containing %q", err, ce.Line, tc.line, tc.want)
 			}
 		})

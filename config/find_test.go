@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/meshlint/meshlint/config"
 	"github.com/meshlint/meshlint/lint"
+	"github.com/meshlint/meshlint/lint/load"
 )
 
 func TestParseExclude(t *testing.T) {
@@ -24,17 +26,11 @@ func TestParseExclude(t *testing.T) {
 		{"exclude: [\"a[b\"]\n", "unclosed ["},
 	} {
 		_, err := config.Parse("c.yaml", []byte(tc.data), lint.Registry())
-		var ce *config.Error
-		if err == nil || !strings.Contains(err.Error(), tc.want) || !errorsAs(err, &ce) || ce.Line != 1 {
+		var ce load.InputError
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !errors.As(err, &ce) || ce.Line != 1 {
 			t.Errorf("%q: error %v, want %q on line 1", tc.data, err, tc.want)
 		}
 	}
-}
-
-func errorsAs(err error, ce **config.Error) bool {
-	e, ok := err.(*config.Error)
-	*ce = e
-	return ok
 }
 
 // TestFind: the config is looked up from the working directory upwards to

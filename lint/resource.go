@@ -225,10 +225,10 @@ func (r *Resource) MeshConfig() *MeshConfig {
 
 // NewResource wraps a typed object (as listed on Resource.Object) in a
 // Resource, or returns nil for a type meshlint does not read. apiVersion is
-// the version the object was served as; "" picks the kind's default.
+// the version the object was served as; "" picks the kind's default (the
+// APIVersion of its first row in KindTable).
 func NewResource(obj metav1.Object, apiVersion string) *Resource {
 	var kind Kind
-	def := "networking.istio.io/v1"
 	switch o := obj.(type) {
 	case *networkingv1.DestinationRule:
 		kind = KindDestinationRule
@@ -239,19 +239,19 @@ func NewResource(obj metav1.Object, apiVersion string) *Resource {
 	case *networkingv1.ServiceEntry:
 		kind = KindServiceEntry
 	case *networkingv1alpha3.EnvoyFilter:
-		kind, def = KindEnvoyFilter, "networking.istio.io/v1alpha3"
+		kind = KindEnvoyFilter
 	case *securityv1.PeerAuthentication:
-		kind, def = KindPeerAuthentication, "security.istio.io/v1"
+		kind = KindPeerAuthentication
 	case *corev1.Service:
-		kind, def = KindService, "v1"
+		kind = KindService
 	case *MeshConfig:
-		kind, def = KindMeshConfig, "v1"
+		kind = KindMeshConfig
 	case *Workload:
-		kind, def = KindWorkload, "apps/v1"
+		kind = KindWorkload
 	case *corev1.Namespace:
-		kind, def = KindNamespace, "v1"
+		kind = KindNamespace
 	case *GatewayAPIObject:
-		kind, def = KindGatewayAPIRoute, "gateway.networking.k8s.io/v1"
+		kind = KindGatewayAPIRoute
 		if o.SourceKind == "Gateway" {
 			kind = KindGatewayAPIGateway
 		}
@@ -259,7 +259,7 @@ func NewResource(obj metav1.Object, apiVersion string) *Resource {
 		return nil
 	}
 	if apiVersion == "" {
-		apiVersion = def
+		apiVersion = defaultVersion[kind]
 	}
 	return &Resource{Kind: kind, APIVersion: apiVersion, Object: obj}
 }

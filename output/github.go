@@ -65,6 +65,9 @@ func (g *githubWriter) Write(r *Report) error {
 			props = append(props, "file="+escapeProperty(e.File))
 			if e.Line > 0 {
 				props = append(props, fmt.Sprintf("line=%d", e.Line))
+				if e.Column > 0 {
+					props = append(props, fmt.Sprintf("col=%d", e.Column))
+				}
 			}
 		}
 		props = append(props, "title=meshlint")

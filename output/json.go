@@ -39,6 +39,7 @@ type jsonResource struct {
 type jsonError struct {
 	File    string `json:"file"`
 	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
 	Message string `json:"message"`
 }
 
@@ -83,7 +84,7 @@ func (j *jsonWriter) Write(r *Report) error {
 		})
 	}
 	for _, e := range r.Errors {
-		out.Errors = append(out.Errors, jsonError{File: e.File, Line: e.Line, Message: e.Message})
+		out.Errors = append(out.Errors, jsonError{File: e.File, Line: e.Line, Column: e.Column, Message: e.Message})
 	}
 	enc := json.NewEncoder(j.w)
 	enc.SetIndent("", "  ")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -239,5 +240,25 @@ func TestMeshConfigFindingNamesTheConfigMap(t *testing.T) {
 	}
 	if text := write(t, "text", Options{}, rep); !strings.Contains(text, "(ConfigMap)") {
 		t.Errorf("text output does not name the ConfigMap:\n%s", text)
+	}
+}
+
+// TestInputErrorColumn: an input error that knows its column shows it in
+// every format, where a finding would show its own.
+func TestInputErrorColumn(t *testing.T) {
+	r := &Report{Errors: []load.InputError{{File: "cm.yaml", Line: 3, Column: 5, Message: "invalid YAML"}}, Files: 1}
+	for _, tc := range []struct {
+		format, want string // want is a regular expression
+	}{
+		{"text", `(?m)^cm\.yaml:3:5: error: invalid YAML$`},
+		{"json", `"line": 3,\s*"column": 5,`},
+		{"github", `(?m)^::error file=cm\.yaml,line=3,col=5,title=meshlint::invalid YAML$`},
+		{"sarif", `"startColumn": 5,\s*"startLine": 3`},
+	} {
+		t.Run(tc.format, func(t *testing.T) {
+			if got := write(t, tc.format, Options{}, r); !regexp.MustCompile(tc.want).MatchString(got) {
+				t.Errorf("output does not match %s:\n%.2000s", tc.want, got)
+			}
+		})
 	}
 }

@@ -134,7 +134,11 @@ func (s *sarifWriter) Write(r *Report) error {
 		if e.File != "" {
 			phys := sarif.NewPhysicalLocation().WithArtifactLocation(sarif.NewSimpleArtifactLocation(sarifURI(e.File)))
 			if e.Line > 0 {
-				phys.WithRegion(sarif.NewRegion().WithStartLine(e.Line))
+				region := sarif.NewRegion().WithStartLine(e.Line)
+				if e.Column > 0 {
+					region.WithStartColumn(e.Column)
+				}
+				phys.WithRegion(region)
 			}
 			n.AddLocation(sarif.NewLocation().WithPhysicalLocation(phys))
 		}

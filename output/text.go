@@ -61,14 +61,13 @@ func where(f lint.Finding) string {
 	return resourceName(f.Resource)
 }
 
+// errorWhere is the start of an input error's line: its place, or
+// "meshlint" for an error about no file.
 func errorWhere(e load.InputError) string {
 	if e.File == "" {
 		return "meshlint"
 	}
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d", e.File, e.Line)
-	}
-	return e.File
+	return e.Where()
 }
 
 func (t *textWriter) Write(r *Report) error {

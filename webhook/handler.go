@@ -660,22 +660,10 @@ func decode(req admission.Request, kind lint.Kind, mesh lint.Mesh) (*lint.Resour
 }
 
 // admittedKind maps a request's group and kind to the lint kind, or false
-// for a kind meshlint does not validate.
+// for a kind meshlint does not validate (lint.KindTable's Webhook rows).
 func admittedKind(group, kind string) (lint.Kind, bool) {
-	switch group {
-	case "networking.istio.io":
-		switch lint.Kind(kind) {
-		case lint.KindDestinationRule, lint.KindVirtualService, lint.KindGateway, lint.KindServiceEntry, lint.KindEnvoyFilter:
-			return lint.Kind(kind), true
-		}
-	case "security.istio.io":
-		if kind == string(lint.KindPeerAuthentication) {
-			return lint.KindPeerAuthentication, true
-		}
-	case "":
-		if kind == string(lint.KindService) {
-			return lint.KindService, true
-		}
+	if k, ok := lint.LookupKind(group, kind); ok && k.Webhook {
+		return k.Kind, true
 	}
 	return "", false
 }

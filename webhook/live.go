@@ -21,10 +21,10 @@ const LiveTimeout = 500 * time.Millisecond
 type LiveGetter func(ctx context.Context, k lint.Key) (r *lint.Resource, found bool, err error)
 
 // APIReaderGetter reads through a client that bypasses the cache (the
-// manager's APIReader), for the kinds meshlint reads from a cluster.
+// manager's APIReader), for the kinds the webhook watches.
 func APIReaderGetter(reader client.Reader) LiveGetter {
 	types := map[lint.Kind]cluster.Type{}
-	for _, t := range cluster.Types {
+	for _, t := range watchedTypes {
 		types[t.Kind] = t
 	}
 	return func(ctx context.Context, k lint.Key) (*lint.Resource, bool, error) {

@@ -279,11 +279,25 @@ func stripUnread(in any) (any, error) {
 	return in, nil
 }
 
+// watchedTypes are the kinds the webhook keeps an informer on, apart from
+// the mesh ConfigMap: lint.KindTable's Webhook rows, the kinds it admits.
+var watchedTypes = webhookTypes()
+
+func webhookTypes() []cluster.Type {
+	var out []cluster.Type
+	for _, k := range lint.KindTable() {
+		if k.Webhook {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 // watch registers event handlers that keep the handler's index current
 // from the informer cache.
 func watch(ctx context.Context, c cache.Cache, h *Handler, meshConfigMap string, log logr.Logger) ([]toolscache.ResourceEventHandlerRegistration, error) {
 	var regs []toolscache.ResourceEventHandlerRegistration
-	for _, t := range cluster.Types {
+	for _, t := range watchedTypes {
 		inf, err := c.GetInformer(ctx, t.New())
 		if err != nil {
 			return nil, fmt.Errorf("getting the %s informer: %w", t.Kind, err)

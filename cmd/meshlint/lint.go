@@ -154,9 +154,9 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// and nothing is linted: a run with half a config would mislead.
 	cfg, err := loadConfig(f.config)
 	if err != nil {
-		var ce *config.Error
-		if errors.As(err, &ce) {
-			rep.Errors = append(rep.Errors, load.InputError{File: ce.File, Line: ce.Line, Message: ce.Msg})
+		var ie load.InputError
+		if errors.As(err, &ie) {
+			rep.Errors = append(rep.Errors, ie)
 		} else {
 			rep.Errors = append(rep.Errors, load.InputError{File: f.config, Message: err.Error()})
 		}

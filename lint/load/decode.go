@@ -10,9 +10,6 @@ import (
 	"google.golang.org/protobuf/proto"
 	"gopkg.in/yaml.v3"
 	meshconfig "istio.io/api/mesh/v1alpha1"
-	networkingv1 "istio.io/client-go/pkg/apis/networking/v1"
-	networkingv1alpha3 "istio.io/client-go/pkg/apis/networking/v1alpha3"
-	securityv1 "istio.io/client-go/pkg/apis/security/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -99,43 +96,37 @@ func (d *docDecoder) object(n *yaml.Node, _ string) {
 		return
 	}
 	group, version := splitAPIVersion(apiVersion)
+	info, ok := lint.LookupKind(group, kind)
+	if !ok {
+		return
+	}
+	served := info.Serves(version)
+	if !served && (info.Spec == nil || !lint.GroupServes(group, version)) {
+		// Not a version the API serves the kind in: not this kind.
+		return
+	}
 	switch {
-	case group == "networking.istio.io" && isVersion(version, "v1", "v1beta1", "v1alpha3"):
-		switch kind {
-		case "DestinationRule":
-			o := &networkingv1.DestinationRule{}
-			d.istio(n, lint.KindDestinationRule, apiVersion, &o.ObjectMeta, &o.Spec, o)
-		case "VirtualService":
-			o := &networkingv1.VirtualService{}
-			d.istio(n, lint.KindVirtualService, apiVersion, &o.ObjectMeta, &o.Spec, o)
-		case "Gateway":
-			o := &networkingv1.Gateway{}
-			d.istio(n, lint.KindGateway, apiVersion, &o.ObjectMeta, &o.Spec, o)
-		case "ServiceEntry":
-			o := &networkingv1.ServiceEntry{}
-			d.istio(n, lint.KindServiceEntry, apiVersion, &o.ObjectMeta, &o.Spec, o)
-		case "EnvoyFilter":
-			o := &networkingv1alpha3.EnvoyFilter{}
-			r := d.istio(n, lint.KindEnvoyFilter, apiVersion, &o.ObjectMeta, &o.Spec, o)
-			if r != nil && version != "v1alpha3" {
-				r.Problems = append(r.Problems, lint.SchemaProblem{Path: "apiVersion",
-					Message: fmt.Sprintf("EnvoyFilter is served only as networking.istio.io/v1alpha3, not %s", version)})
-			}
+	case info.Spec != nil:
+		// An Istio kind in a version its group serves but it does not (an
+		// EnvoyFilter as networking.istio.io/v1) is read, with a problem
+		// saying so.
+		o := info.New()
+		r := d.istio(n, info.Kind, apiVersion, o, info.Spec(o))
+		if r != nil && !served {
+			r.Problems = append(r.Problems, lint.SchemaProblem{Path: "apiVersion",
+				Message: fmt.Sprintf("%s is served only as %s, not %s", info.Name, info.ServedAs(), version)})
 		}
-	case group == "security.istio.io" && isVersion(version, "v1", "v1beta1") && kind == "PeerAuthentication":
-		o := &securityv1.PeerAuthentication{}
-		d.istio(n, lint.KindPeerAuthentication, apiVersion, &o.ObjectMeta, &o.Spec, o)
-	case group == "" && version == "v1" && kind == "Service":
+	case info.Kind == lint.KindService:
 		d.service(n, apiVersion)
-	case group == "" && version == "v1" && kind == "ConfigMap":
+	case info.Kind == lint.KindMeshConfig && info.Name == "ConfigMap":
 		d.configMap(n)
-	case group == "install.istio.io" && kind == "IstioOperator":
+	case info.Kind == lint.KindMeshConfig:
 		d.istioOperator(n, apiVersion)
-	case group == "" && version == "v1" && kind == "Namespace":
+	case info.Kind == lint.KindNamespace:
 		d.namespace(n, apiVersion)
-	case workloadKind(group, kind):
+	case info.Kind == lint.KindWorkload:
 		d.workload(n, kind, apiVersion)
-	case group == "gateway.networking.k8s.io" && (kind == "Gateway" || kind == "HTTPRoute" || kind == "GRPCRoute" || kind == "TLSRoute"):
+	case info.Kind == lint.KindGatewayAPIGateway || info.Kind == lint.KindGatewayAPIRoute:
 		d.gatewayAPI(n, kind, apiVersion)
 	}
 }
@@ -176,19 +167,6 @@ func (d *docDecoder) gatewayAPI(n *yaml.Node, kind, apiVersion string) {
 		}
 	}
 	d.add(n, &lint.Resource{Kind: rk, APIVersion: apiVersion, Object: o, Locator: d.loc})
-}
-
-// workloadKind reports whether group/kind is a kind that runs pods.
-func workloadKind(group, kind string) bool {
-	switch group {
-	case "apps", "extensions":
-		return kind == "Deployment" || kind == "StatefulSet" || kind == "DaemonSet" || kind == "ReplicaSet"
-	case "batch":
-		return kind == "Job" || kind == "CronJob"
-	case "":
-		return kind == "Pod"
-	}
-	return false
 }
 
 // workload reads a pod-running object's metadata and its pod template's
@@ -233,44 +211,37 @@ func splitAPIVersion(v string) (group, version string) {
 	return "", v
 }
 
-func isVersion(v string, vs ...string) bool {
-	for _, x := range vs {
-		if v == x {
-			return true
-		}
-	}
-	return false
-}
-
 // meta decodes metadata; it returns false (after recording an input error)
 // when the object cannot be identified.
-func (d *docDecoder) meta(n *yaml.Node, kind string, om *metav1.ObjectMeta) bool {
+func (d *docDecoder) meta(n *yaml.Node, kind string, om metav1.Object) bool {
 	md := field(n, "metadata")
 	if md == nil || md.Kind != yaml.MappingNode {
 		d.errorf(n, "%s has no metadata", kind)
 		return false
 	}
-	om.Name = scalarField(md, "name")
-	if om.Name == "" {
+	name := scalarField(md, "name")
+	if name == "" {
 		d.errorf(md, "%s has no metadata.name", kind)
 		return false
 	}
-	om.Namespace = scalarField(md, "namespace")
+	om.SetName(name)
 	if ns := field(md, "namespace"); ns != nil && ns.Kind != yaml.ScalarNode {
 		// namespace: [x] or {a: b}: not a namespace, and not "default" either.
-		d.errorf(ns, "%s %s: metadata.namespace is %s, want a name", kind, om.Name, nodeType(ns))
+		d.errorf(ns, "%s %s: metadata.namespace is %s, want a name", kind, name, nodeType(ns))
 		return false
 	}
-	if om.Namespace == "" {
-		om.Namespace = d.opts.namespace()
+	ns := scalarField(md, "namespace")
+	if ns == "" {
+		ns = d.opts.namespace()
 		d.defaulted = true
 	}
-	om.Labels = stringMap(field(md, "labels"))
-	om.Annotations = stringMap(field(md, "annotations"))
+	om.SetNamespace(ns)
+	om.SetLabels(stringMap(field(md, "labels")))
+	om.SetAnnotations(stringMap(field(md, "annotations")))
 	if ts := scalarField(md, "creationTimestamp"); ts != "" {
 		var t metav1.Time
 		if err := t.UnmarshalQueryParameter(ts); err == nil {
-			om.CreationTimestamp = t
+			om.SetCreationTimestamp(t)
 		}
 	}
 	return true
@@ -299,8 +270,8 @@ func suggestTopLevel(k string) string {
 	return ""
 }
 
-func (d *docDecoder) istio(n *yaml.Node, kind lint.Kind, apiVersion string, om *metav1.ObjectMeta, spec proto.Message, obj metav1.Object) *lint.Resource {
-	if !d.meta(n, string(kind), om) {
+func (d *docDecoder) istio(n *yaml.Node, kind lint.Kind, apiVersion string, obj lint.Object, spec proto.Message) *lint.Resource {
+	if !d.meta(n, string(kind), obj) {
 		return nil
 	}
 	pd := &protoDecoder{}
@@ -407,15 +378,17 @@ func jsonKind(n *yaml.Node) string {
 	return "string"
 }
 
-// configMap reads the mesh config from the `istio` ConfigMap in the root
-// namespace; other ConfigMaps are skipped.
+// configMap reads the mesh config from the ConfigMap named by
+// Mesh.MeshConfigMap (`istio` by default) in the root namespace; other
+// ConfigMaps are skipped.
 func (d *docDecoder) configMap(n *yaml.Node) {
 	md := field(n, "metadata")
 	ns := scalarField(md, "namespace")
 	if ns == "" {
 		ns = d.opts.namespace()
 	}
-	if scalarField(md, "name") != d.opts.Mesh.MeshConfigMap() || ns != d.opts.rootNamespace() {
+	name := scalarField(md, "name")
+	if name != d.opts.Mesh.MeshConfigMap() || ns != d.opts.rootNamespace() {
 		return
 	}
 	mc := &lint.MeshConfig{SourceKind: "ConfigMap", Spec: &meshconfig.MeshConfig{}}
@@ -427,11 +400,11 @@ func (d *docDecoder) configMap(n *yaml.Node) {
 		var inner yaml.Node
 		if err := yaml.Unmarshal([]byte(meshNode.Value), &inner); err != nil {
 			msg, _ := shiftLine(err.Error(), 0)
-			d.errorf(meshNode, "invalid YAML in data.mesh of ConfigMap %s/istio: %s", ns, msg)
+			d.errorf(meshNode, "invalid YAML in data.mesh of ConfigMap %s/%s: %s", ns, name, msg)
 			return
 		}
 		if aliasExpansion(&inner, maxExpandedNodes) > maxExpandedNodes {
-			d.errorf(meshNode, "data.mesh of ConfigMap %s/istio expands YAML aliases to more than %d nodes; not decoded", ns, maxExpandedNodes)
+			d.errorf(meshNode, "data.mesh of ConfigMap %s/%s expands YAML aliases to more than %d nodes; not decoded", ns, name, maxExpandedNodes)
 			return
 		}
 		pd := &protoDecoder{}

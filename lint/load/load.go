@@ -55,19 +55,37 @@ func (o Options) rootNamespace() string {
 	return o.Mesh.RootNamespace
 }
 
-// InputError is an input that could not be read or parsed. Line is 0 when
-// the error is about the whole file.
+// InputError is an input that could not be read or parsed: a file, the
+// config file, a chart to render, the cluster to read. It is the one error
+// type the loader, the config and the output formats share. File is ""
+// when the error is about no file (the cluster), Line 0 when it is about
+// the whole file, Column 0 when only the line is known.
 type InputError struct {
 	File    string
 	Line    int
+	Column  int
 	Message string
 }
 
-func (e InputError) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Message)
+// Where is the error's place as Error writes it: file:line:column,
+// file:line, the file alone, or "" when there is no file.
+func (e InputError) Where() string {
+	switch {
+	case e.Line > 0 && e.Column > 0:
+		return fmt.Sprintf("%s:%d:%d", e.File, e.Line, e.Column)
+	case e.Line > 0:
+		return fmt.Sprintf("%s:%d", e.File, e.Line)
 	}
-	return fmt.Sprintf("%s: %s", e.File, e.Message)
+	return e.File
+}
+
+// Error returns "file:line:column: message", leaving out what is not
+// known.
+func (e InputError) Error() string {
+	if w := e.Where(); w != "" {
+		return w + ": " + e.Message
+	}
+	return e.Message
 }
 
 // Result is what a load produced: the resources in input order, the input

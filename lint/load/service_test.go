@@ -85,3 +85,44 @@ func TestMeshConfigMapName(t *testing.T) {
 		t.Errorf("istio-1-24 not read as the mesh config with mesh.configMap: istio-1-24 (%d)", n)
 	}
 }
+
+// TestMeshConfigMapErrorsNameTheConfigMap: an error in the data.mesh of a
+// ConfigMap named by mesh.configMap names that ConfigMap, not "istio".
+func TestMeshConfigMapErrorsNameTheConfigMap(t *testing.T) {
+	const head = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: istio-1-24\n  namespace: istio-system\ndata:\n  mesh: |\n"
+	m := lint.DefaultMesh()
+	m.ConfigMap = "istio-1-24"
+	for _, tc := range []struct {
+		name, mesh, want string
+	}{
+		{"invalid YAML", "    enableAutoMtls: [\n", "invalid YAML in data.mesh of ConfigMap istio-system/istio-1-24: "},
+		{"alias bomb", "    a: &a [x, x, x, x, x, x, x, x, x, x]\n    b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n    c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n" +
+			"    d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n    e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n    f: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n",
+			"data.mesh of ConfigMap istio-system/istio-1-24 expands YAML aliases"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errs := Bytes("cm.yaml", []byte(head+tc.mesh), Options{Mesh: m})
+			if len(errs) != 1 || !strings.HasPrefix(errs[0].Message, tc.want) {
+				t.Errorf("errors %+v, want one starting %q", errs, tc.want)
+			}
+		})
+	}
+}
+
+// TestInputErrorString: an input error reads file:line:column: message,
+// leaving out the parts it does not know.
+func TestInputErrorString(t *testing.T) {
+	for _, tc := range []struct {
+		err  InputError
+		want string
+	}{
+		{InputError{File: "a.yaml", Line: 3, Column: 5, Message: "bad"}, "a.yaml:3:5: bad"},
+		{InputError{File: "a.yaml", Line: 3, Message: "bad"}, "a.yaml:3: bad"},
+		{InputError{File: "a.yaml", Message: "bad"}, "a.yaml: bad"},
+		{InputError{Message: "reading the cluster: refused"}, "reading the cluster: refused"},
+	} {
+		if got := tc.err.Error(); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.err, got, tc.want)
+		}
+	}
+}

@@ -31,7 +31,7 @@ func (k *kubectl) remove(t *testing.T, doc string) []string {
 		t.Fatal(err)
 	}
 	k.rec.take()
-	res := k.dyn.Resource(gv.WithResource(plurals[obj.GetKind()])).Namespace(obj.GetNamespace())
+	res := k.dyn.Resource(resourceOf(gv, obj.GetKind())).Namespace(obj.GetNamespace())
 	if err := res.Delete(context.Background(), obj.GetName(), metav1.DeleteOptions{}); err != nil {
 		t.Fatalf("deleting %s %s: %v", obj.GetKind(), obj.GetName(), err)
 	}

@@ -653,7 +653,7 @@ func TestSelfManagedCertificates(t *testing.T) {
 			_ = res.Delete(context.Background(), n, metav1.DeleteOptions{})
 		}
 	})
-	doc := strings.ReplaceAll(checkCases[3].docs[0], "e2e-ml004", appNS)
+	doc := strings.ReplaceAll(caseFor(t, "ML004").docs[0], "e2e-ml004", appNS)
 	admitted := func(what string) {
 		t.Helper()
 		eventually(t, 30*time.Second, what, func() error {

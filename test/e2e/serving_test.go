@@ -154,7 +154,7 @@ func TestStaleCABundleCounted(t *testing.T) {
 	}
 	registerOwnWebhook(t, "e2e-stale", p, staleCA, ns)
 	k := newKubectl(t)
-	doc := strings.ReplaceAll(checkCases[3].docs[0], "e2e-ml004", ns)
+	doc := strings.ReplaceAll(caseFor(t, "ML004").docs[0], "e2e-ml004", ns)
 	i := 0
 	apply := func() []string {
 		t.Helper()

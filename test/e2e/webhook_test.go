@@ -81,10 +81,11 @@ func newKubectl(t *testing.T) *kubectl {
 	return &kubectl{rec: rec, dyn: dyn}
 }
 
-var plurals = map[string]string{
-	"DestinationRule": "destinationrules", "VirtualService": "virtualservices", "Gateway": "gateways",
-	"ServiceEntry": "serviceentries", "EnvoyFilter": "envoyfilters", "PeerAuthentication": "peerauthentications",
-	"Service": "services",
+// resourceOf is the resource the API server serves a group's kind as, from
+// lint.KindTable (whose plurals lint's test holds to Istio's CRDs).
+func resourceOf(gv schema.GroupVersion, kind string) schema.GroupVersionResource {
+	k, _ := lint.LookupKind(gv.Group, kind)
+	return gv.WithResource(k.Resource)
 }
 
 // apply applies one document and returns the warnings it drew.
@@ -97,7 +98,7 @@ func (k *kubectl) apply(doc string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := k.dyn.Resource(gv.WithResource(plurals[obj.GetKind()])).Namespace(obj.GetNamespace())
+	res := k.dyn.Resource(resourceOf(gv, obj.GetKind())).Namespace(obj.GetNamespace())
 	ctx := context.Background()
 	k.rec.take()
 	cur, err := res.Get(ctx, obj.GetName(), metav1.GetOptions{})
@@ -169,12 +170,29 @@ func withPrefix(ws []string, prefix string) []string {
 	return out
 }
 
-// The design-card checks, each with manifests whose last document fires it.
-var checkCases = []struct {
+// A checkCase is manifests whose last document fires one check.
+type checkCase struct {
 	check string
 	name  string
 	docs  []string
-}{
+}
+
+// caseFor returns the check case of a check ID, failing the test when there
+// is none: tests that reuse a case's manifests name it by check, not by its
+// place in checkCases.
+func caseFor(t testing.TB, id string) checkCase {
+	t.Helper()
+	for _, c := range checkCases {
+		if c.check == id {
+			return c
+		}
+	}
+	t.Fatalf("no check case for %s", id)
+	return checkCase{}
+}
+
+// The design-card checks, each with manifests whose last document fires it.
+var checkCases = []checkCase{
 	{"ML001", "missing-istio-mutual", []string{`
 apiVersion: security.istio.io/v1
 kind: PeerAuthentication
@@ -560,10 +578,10 @@ func TestEnforceModeDeniesErrors(t *testing.T) {
 	setup(t)
 	createNamespace(t, "e2e-enforce", true)
 	k := newKubectl(t)
-	gw := strings.ReplaceAll(checkCases[1].docs[0], "e2e-ml002", "e2e-enforce")
+	gw := strings.ReplaceAll(caseFor(t, "ML002").docs[0], "e2e-ml002", "e2e-enforce")
 	gw = strings.ReplaceAll(gw, "gw-ml002", "gw-enforce")
 	gw = strings.ReplaceAll(gw, "ml002.example.com", "enforce.example.com")
-	vs := strings.ReplaceAll(strings.ReplaceAll(checkCases[1].docs[1], "e2e-ml002", "e2e-enforce"), "ml002.example.com", "enforce.example.com")
+	vs := strings.ReplaceAll(strings.ReplaceAll(caseFor(t, "ML002").docs[1], "e2e-ml002", "e2e-enforce"), "ml002.example.com", "enforce.example.com")
 	k.mustApply(t, gw, serviceDoc("e2e-enforce", "web"), serviceDoc("e2e-enforce", "ratings"))
 	_, err := k.apply(vs)
 	if !apierrors.IsForbidden(err) {
@@ -573,7 +591,7 @@ func TestEnforceModeDeniesErrors(t *testing.T) {
 		t.Errorf("denial message = %q", msg)
 	}
 	// Findings below the enforce severity are warnings.
-	retry := strings.ReplaceAll(checkCases[3].docs[0], "e2e-ml004", "e2e-enforce")
+	retry := strings.ReplaceAll(caseFor(t, "ML004").docs[0], "e2e-ml004", "e2e-enforce")
 	got, err := k.apply(retry)
 	if err != nil {
 		t.Fatalf("applying a VirtualService with an ML004 warning in enforce mode: %v", err)
@@ -822,7 +840,7 @@ func TestConfigReload(t *testing.T) {
 	setup(t)
 	createNamespace(t, "e2e-config", false)
 	k := newKubectl(t)
-	doc := strings.ReplaceAll(checkCases[3].docs[0], "e2e-ml004", "e2e-config")
+	doc := strings.ReplaceAll(caseFor(t, "ML004").docs[0], "e2e-ml004", "e2e-config")
 	i := 0
 	warnings := func() ([]string, error) {
 		i++
@@ -903,7 +921,7 @@ func TestServingCertificateReload(t *testing.T) {
 			return c.Close()
 		})
 	}
-	doc := strings.ReplaceAll(checkCases[3].docs[0], "e2e-ml004", "e2e-certs")
+	doc := strings.ReplaceAll(caseFor(t, "ML004").docs[0], "e2e-ml004", "e2e-certs")
 	i := 0
 	eventually(t, 60*time.Second, "warnings through the rotated certificate", func() error {
 		i++
@@ -926,18 +944,16 @@ func TestClusterListWithNamespacePermissionsOnly(t *testing.T) {
 	const ns = "e2e-rbac"
 	createNamespace(t, ns, false)
 	k := newKubectl(t)
-	k.mustApply(t, strings.ReplaceAll(checkCases[3].docs[0], "e2e-ml004", ns))
+	k.mustApply(t, strings.ReplaceAll(caseFor(t, "ML004").docs[0], "e2e-ml004", ns))
 	cs, err := kubernetes.NewForConfig(restCfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	role := &rbacv1.Role{
-		ObjectMeta: metav1.ObjectMeta{Name: "meshlint-reader", Namespace: ns},
-		Rules: []rbacv1.PolicyRule{
-			{APIGroups: []string{"networking.istio.io", "security.istio.io"}, Resources: []string{"*"}, Verbs: []string{"get", "list"}},
-			{APIGroups: []string{""}, Resources: []string{"services"}, Verbs: []string{"get", "list"}},
-		},
+	// Exactly the kinds --cluster lists (lint.KindTable's Cluster rows).
+	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "meshlint-reader", Namespace: ns}}
+	for _, k := range cluster.Types {
+		role.Rules = append(role.Rules, rbacv1.PolicyRule{APIGroups: []string{k.Group}, Resources: []string{k.Resource}, Verbs: []string{"get", "list"}})
 	}
 	if _, err := cs.RbacV1().Roles(ns).Create(ctx, role, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
@@ -1098,7 +1114,7 @@ func TestZZWebhookStopped(t *testing.T) {
 	setup(t)
 	createNamespace(t, "e2e-stopped", false)
 	k := newKubectl(t)
-	doc := strings.ReplaceAll(checkCases[3].docs[0], "e2e-ml004", "e2e-stopped")
+	doc := strings.ReplaceAll(caseFor(t, "ML004").docs[0], "e2e-ml004", "e2e-stopped")
 	if got := k.mustApply(t, doc); len(withPrefix(got, "ML004")) != 1 {
 		t.Fatalf("with the webhook up: warnings = %q, want the ML004 one", got)
 	}
