@@ -118,7 +118,7 @@ func Run(ctx context.Context, restCfg *rest.Config, opts Options, log logr.Logge
 	// Absence is confirmed past the informer cache, which may be behind.
 	h.opts.Live = APIReaderGetter(mgr.GetAPIReader())
 	if opts.TenantIsolation {
-		h.opts.Access = SubjectAccessReviewer(mgr.GetClient(), mgr.GetRESTMapper())
+		h.opts.Access = SubjectAccessReviewer(mgr.GetClient())
 	}
 
 	// The informers live in a cache of their own, not in the manager's: the

@@ -11,7 +11,6 @@ import (
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
-	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilcache "k8s.io/apimachinery/pkg/util/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -40,26 +39,23 @@ const accessTTL = 10 * time.Second
 // SubjectAccessReviewer asks the API server with a SubjectAccessReview
 // (verb get, the resource's group, resource and name) on behalf of the
 // review's userInfo, and caches each answer for a few seconds per user
-// and resource. mapper turns a kind into its resource (plural) name.
-func SubjectAccessReviewer(c client.Client, mapper apimeta.RESTMapper) AccessReviewer {
+// and resource.
+func SubjectAccessReviewer(c client.Client) AccessReviewer {
 	answers := utilcache.NewLRUExpireCache(10000)
 	return func(ctx context.Context, user authenticationv1.UserInfo, ref lint.Key) (bool, error) {
-		gk, ok := groupKind(ref.Kind)
+		info, ok := namedKinds[string(ref.Kind)]
 		if !ok {
 			return false, fmt.Errorf("no API resource for kind %s", ref.Kind)
 		}
-		mapping, err := mapper.RESTMapping(gk)
-		if err != nil {
-			return false, fmt.Errorf("mapping %s: %w", gk, err)
-		}
-		key := accessKey(user, mapping.Resource.GroupResource(), ref)
+		gr := schema.GroupResource{Group: info.Group, Resource: info.Resource}
+		key := accessKey(user, gr, ref)
 		if v, ok := answers.Get(key); ok {
 			return v.(bool), nil
 		}
 		sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
 			User: user.Username, UID: user.UID, Groups: user.Groups, Extra: extra(user.Extra),
 			ResourceAttributes: &authorizationv1.ResourceAttributes{
-				Verb: "get", Group: mapping.Resource.Group, Resource: mapping.Resource.Resource,
+				Verb: "get", Group: gr.Group, Resource: gr.Resource,
 				Namespace: ref.Namespace, Name: ref.Name,
 			},
 		}}
@@ -104,35 +100,28 @@ func accessKey(user authenticationv1.UserInfo, gr schema.GroupResource, ref lint
 	return b.String()
 }
 
-// groupKind is the API group and kind of a kind meshlint names in its
-// messages.
-func groupKind(k lint.Kind) (schema.GroupKind, bool) {
-	switch k {
-	case lint.KindDestinationRule, lint.KindVirtualService, lint.KindGateway, lint.KindServiceEntry, lint.KindEnvoyFilter:
-		return schema.GroupKind{Group: "networking.istio.io", Kind: string(k)}, true
-	case lint.KindPeerAuthentication:
-		return schema.GroupKind{Group: "security.istio.io", Kind: string(k)}, true
-	case lint.KindService, "ConfigMap":
-		return schema.GroupKind{Kind: string(k)}, true
+// namedKinds are the kinds whose names messages carry, by Kubernetes kind:
+// those the webhook watches, and the mesh ConfigMap. A message names one as
+// a check writes it: "gateway shop/public", "PeerAuthentication
+// istio-system/default", `gateway "shop/public"`.
+var namedKinds = func() map[string]lint.KindInfo {
+	m := map[string]lint.KindInfo{}
+	for _, k := range lint.KindTable() {
+		if k.Webhook || k.Kind == lint.KindMeshConfig && k.Group == "" {
+			m[k.Name] = k
+		}
 	}
-	return schema.GroupKind{}, false
-}
-
-// namedKinds are the kinds whose names messages carry, as a check writes
-// them: "gateway shop/public", "PeerAuthentication istio-system/default",
-// `gateway "shop/public"`.
-var namedKinds = []lint.Kind{
-	lint.KindDestinationRule, lint.KindVirtualService, lint.KindGateway, lint.KindServiceEntry,
-	lint.KindEnvoyFilter, lint.KindPeerAuthentication, lint.KindService, "ConfigMap",
-}
+	return m
+}()
 
 // nameRef matches a kind followed by namespace/name, the way every check
 // names another resource in a message.
 var nameRef = func() *regexp.Regexp {
-	alts := make([]string, len(namedKinds))
-	for i, k := range namedKinds {
-		alts[i] = string(k)
+	var alts []string
+	for name := range namedKinds {
+		alts = append(alts, regexp.QuoteMeta(name))
 	}
+	slices.Sort(alts)
 	const dns = `[a-z0-9](?:[-a-z0-9.]*[a-z0-9])?`
 	return regexp.MustCompile(`(?i)\b(` + strings.Join(alts, "|") + `)\s+"?(` + dns + `)/(` + dns + `)"?`)
 }()
@@ -140,9 +129,9 @@ var nameRef = func() *regexp.Regexp {
 // canonicalKind returns the kind a case-insensitive word in a message
 // stands for.
 func canonicalKind(word string) lint.Kind {
-	for _, k := range namedKinds {
-		if strings.EqualFold(string(k), word) {
-			return k
+	for name := range namedKinds {
+		if strings.EqualFold(name, word) {
+			return lint.Kind(name)
 		}
 	}
 	return lint.Kind(word)
