@@ -9,6 +9,7 @@ import (
 
 	"github.com/meshlint/meshlint/config"
 	"github.com/meshlint/meshlint/lint"
+	"github.com/meshlint/meshlint/lint/checks"
 )
 
 // contractExample is the config file of CONTRACT.md, verbatim.
@@ -32,7 +33,7 @@ failOn: warning
 `
 
 func TestParseContractExample(t *testing.T) {
-	c, err := config.Parse(".meshlint.yaml", []byte(contractExample), lint.Registry())
+	c, err := config.Parse(".meshlint.yaml", []byte(contractExample), checks.Registry())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +68,7 @@ func TestParseContractExample(t *testing.T) {
 // TestParseMeshConfigMap: mesh.configMap names the mesh ConfigMap of a
 // revisioned install; unset, it is "istio".
 func TestParseMeshConfigMap(t *testing.T) {
-	c, err := config.Parse("x.yaml", []byte("mesh:\n  configMap: istio-1-24\n"), lint.Registry())
+	c, err := config.Parse("x.yaml", []byte("mesh:\n  configMap: istio-1-24\n"), checks.Registry())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +82,7 @@ func TestParseMeshConfigMap(t *testing.T) {
 
 func TestParseDefaults(t *testing.T) {
 	for _, in := range []string{"", "# only a comment\n", "{}\n"} {
-		c, err := config.Parse("c.yaml", []byte(in), lint.Registry())
+		c, err := config.Parse("c.yaml", []byte(in), checks.Registry())
 		if err != nil {
 			t.Fatalf("%q: %v", in, err)
 		}
@@ -122,7 +123,7 @@ func TestParseErrors(t *testing.T) {
 		{"duplicate mesh key", "mesh:\n  mtls: STRICT\n  mtls: DISABLE\n", 3, `"mtls" is given twice`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := config.Parse("x.yaml", []byte(tc.in), lint.Registry())
+			_, err := config.Parse("x.yaml", []byte(tc.in), checks.Registry())
 			if err == nil {
 				t.Fatalf("no error for:\n%s", tc.in)
 			}
@@ -143,7 +144,7 @@ func TestParseErrors(t *testing.T) {
 // the checks that depend on it (ML023's auto-allocation default, ML026).
 func TestIstioVersion(t *testing.T) {
 	for _, v := range []string{"1.24", "1.24.2", "1.25.0-distroless", "1.26.1+build.3"} {
-		c, err := config.Parse("x.yaml", []byte("mesh:\n  istioVersion: "+v+"\n"), lint.Registry())
+		c, err := config.Parse("x.yaml", []byte("mesh:\n  istioVersion: "+v+"\n"), checks.Registry())
 		if err != nil {
 			t.Fatalf("istioVersion %s: %v", v, err)
 		}
@@ -154,7 +155,7 @@ func TestIstioVersion(t *testing.T) {
 }
 
 func TestLoadMissingFile(t *testing.T) {
-	_, err := config.Load("does-not-exist.yaml", lint.Registry())
+	_, err := config.Load("does-not-exist.yaml", checks.Registry())
 	if err == nil || !strings.Contains(err.Error(), "does-not-exist.yaml") {
 		t.Fatalf("got %v, want an error naming the file", err)
 	}

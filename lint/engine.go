@@ -205,20 +205,20 @@ func restsOnUndecoded(f Finding) bool {
 		return false
 	}
 	for _, p := range f.Resource.Problems {
-		if pathAtOrBelow(f.Path, p.Path) {
+		if PathAtOrBelow(f.Path, p.Path) {
 			return true
 		}
-		if f.Path != "" && pathAtOrBelow(p.Path, f.Path) && !strings.HasPrefix(p.Message, "unknown field") {
+		if f.Path != "" && PathAtOrBelow(p.Path, f.Path) && !strings.HasPrefix(p.Message, "unknown field") {
 			return true
 		}
 	}
 	return false
 }
 
-// pathAtOrBelow reports whether field path p is at or below field path
+// PathAtOrBelow reports whether field path p is at or below field path
 // parent ("" is the whole resource). Checks use it to ask whether a field
 // they read, or one above it, failed to decode.
-func pathAtOrBelow(p, parent string) bool {
+func PathAtOrBelow(p, parent string) bool {
 	if !strings.HasPrefix(p, parent) {
 		return false
 	}

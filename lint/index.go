@@ -61,13 +61,13 @@ type View interface {
 //
 // The keys it looks up are substrings of host, so a lookup allocates only
 // its result: the record filed under host itself, those filed under each
-// parent domain's wildcard (".b.c" for "*.b.c", see hostIndexKey), and
+// parent domain's wildcard (".b.c" for "*.b.c", see HostIndexKey), and
 // "*"; for a wildcard query also "~b.c", every record under b.c.
 func LookupHost(v View, t *Table, host string) []*Resource {
 	if host == "*" {
 		return v.List(t.Kind)
 	}
-	out := v.Lookup(t, hostIndexKey(host))
+	out := v.Lookup(t, HostIndexKey(host))
 	rest := host
 	if strings.HasPrefix(host, "*.") {
 		rest = host[1:]
@@ -86,17 +86,17 @@ func LookupHost(v View, t *Table, host string) []*Resource {
 	return slices.CompactFunc(out, func(a, b *Resource) bool { return a == b })
 }
 
-// hostIndexKey is the key a host is filed under in a host table: the host,
+// HostIndexKey is the key a host is filed under in a host table: the host,
 // or for a wildcard "*.b.c" the suffix ".b.c" that every host it matches
 // ends with, so that a lookup finds it with a substring of its own host.
-func hostIndexKey(h string) string {
+func HostIndexKey(h string) string {
 	if strings.HasPrefix(h, "*.") {
 		return h[1:]
 	}
 	return h
 }
 
-// hostOfIndexKey undoes hostIndexKey.
+// hostOfIndexKey undoes HostIndexKey.
 func hostOfIndexKey(k string) string {
 	if strings.HasPrefix(k, ".") {
 		return "*" + k
@@ -248,7 +248,7 @@ func BuildIndex(base Mesh, full bool, tables []*Table, resources []*Resource) *I
 				}
 				for _, key := range t.Keys(r, &ix.base) {
 					if t.hosts {
-						key = hostIndexKey(key)
+						key = HostIndexKey(key)
 					}
 					entries[key] = append(entries[key], r)
 				}
@@ -320,7 +320,7 @@ func (ix *Index) addLocked(r *Resource) {
 		}
 		for _, key := range t.Keys(r, &ix.base) {
 			if t.hosts {
-				key = hostIndexKey(key)
+				key = HostIndexKey(key)
 			}
 			ix.entries[t][key] = append(ix.entries[t][key], r)
 			fks = append(fks, tableKey{t, key})
@@ -397,7 +397,7 @@ func removeFrom(m map[string][]*Resource, key string, r *Resource) {
 // belongs to: one per parent domain ("a.b.c" is under ~b.c and ~c;
 // "*.b.c" is under ~b.c and ~c).
 func hostSuffixKeys(host string) []string {
-	return hostFileKeys(host)[1:]
+	return HostFileKeys(host)[1:]
 }
 
 // buildSuffixesLocked files every record of host table t under its parent
@@ -580,7 +580,8 @@ type filed struct {
 }
 
 func (o *overlay) Mesh() *Mesh { m := *o.mesh; return &m }
-func (o *overlay) Full() bool  { return o.base.full }
+
+func (o *overlay) Full() bool { return o.base.full }
 
 func (o *overlay) Get(k Key) *Resource {
 	if r := o.top[k]; r != nil {
@@ -661,7 +662,7 @@ func (o *overlay) filed(t *Table, hidden bool) *overlayFiled {
 	file := func(out []filed, r *Resource) []filed {
 		for _, key := range t.Keys(r, &o.base.base) {
 			if t.hosts {
-				key = hostIndexKey(key)
+				key = HostIndexKey(key)
 				for _, s := range hostSuffixKeys(hostOfIndexKey(key)) {
 					out = append(out, filed{s, r})
 				}

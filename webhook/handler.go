@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/meshlint/meshlint/lint"
+	"github.com/meshlint/meshlint/lint/checks"
 	"github.com/meshlint/meshlint/lint/load"
 )
 
@@ -80,7 +81,7 @@ type HandlerOptions struct {
 	Timeout time.Duration
 	// Metrics records findings; nil records nothing.
 	Metrics *Metrics
-	// Checks are the checks to run (lint.Registry() when nil).
+	// Checks are the checks to run (checks.Registry() when nil).
 	Checks []*lint.Check
 	// Live, when set, confirms with the API server what the cache says is
 	// absent before a check reports it missing (see liveView).
@@ -139,7 +140,7 @@ func NewHandler(mesh lint.Mesh, settings lint.Settings, opts HandlerOptions) (*H
 		opts.Timeout = DefaultTimeout
 	}
 	if opts.Checks == nil {
-		opts.Checks = lint.Registry()
+		opts.Checks = checks.Registry()
 	}
 	h := &Handler{opts: opts, workers: make(chan func())}
 	for range 4 * runtime.GOMAXPROCS(0) {

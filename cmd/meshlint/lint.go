@@ -22,6 +22,7 @@ import (
 	"github.com/meshlint/meshlint/cluster"
 	"github.com/meshlint/meshlint/config"
 	"github.com/meshlint/meshlint/lint"
+	"github.com/meshlint/meshlint/lint/checks"
 	"github.com/meshlint/meshlint/lint/load"
 	"github.com/meshlint/meshlint/lint/load/render"
 	"github.com/meshlint/meshlint/output"
@@ -167,12 +168,12 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		failOn = cfg.FailOn
 	}
 	settings := applyEnableDisable(cfg.Settings(), enable, disable)
-	rn, err := lint.NewRunner(lint.Registry(), settings)
+	rn, err := lint.NewRunner(checks.Registry(), settings)
 	if err != nil {
 		fmt.Fprintf(stderr, "meshlint: invalid check registry: %v\n", err)
 		return exitTrouble
 	}
-	for _, c := range lint.Registry() {
+	for _, c := range checks.Registry() {
 		if c.Run == nil && !settings.Disabled[c.ID] {
 			log.V(1).Info("check not implemented in this build; skipped", "check", c.ID, "name", c.Name)
 		}
@@ -366,7 +367,7 @@ func loadConfig(file string) (*config.Config, error) {
 			return config.Default(), nil
 		}
 	}
-	return config.Load(file, lint.Registry())
+	return config.Load(file, checks.Registry())
 }
 
 // resolveChecks turns the IDs and names given to a flag into check IDs.
@@ -391,7 +392,7 @@ func resolveChecks(flag string, names []string) (map[string]bool, error) {
 
 // findCheck returns the registered check with an ID (any case) or name.
 func findCheck(idOrName string) *lint.Check {
-	for _, c := range lint.Registry() {
+	for _, c := range checks.Registry() {
 		if strings.EqualFold(c.ID, idOrName) || c.Name == idOrName {
 			return c
 		}
@@ -411,7 +412,7 @@ func applyEnableDisable(s lint.Settings, enable, disable map[string]bool) lint.S
 		disabled[id] = off
 	}
 	if enable != nil {
-		for _, c := range lint.Registry() {
+		for _, c := range checks.Registry() {
 			disabled[c.ID] = !enable[c.ID]
 		}
 	}
