@@ -65,3 +65,12 @@ func lookupHosts(v lint.View, t *lint.Table, hosts []string) []*lint.Resource {
 	}
 	return out
 }
+
+// affectsBoundVirtualServices: a Gateway's bound VirtualServices, for the
+// checks that read the Gateways a VirtualService is bound to.
+func affectsBoundVirtualServices(v lint.View, r *lint.Resource) []*lint.Resource {
+	if r.Kind == lint.KindGateway || r.Kind == lint.KindGatewayAPIGateway {
+		return boundVirtualServices(v, r)
+	}
+	return nil
+}

@@ -2,8 +2,6 @@ package checks
 
 import (
 	"strings"
-
-	"github.com/meshlint/meshlint/lint"
 )
 
 // ExpandHost turns a host as written in a VirtualService or DestinationRule
@@ -93,101 +91,55 @@ func HostCovers(pattern, host string) bool {
 	return false
 }
 
-// GatewayRef normalises a VirtualService's spec.gateways entry: "mesh"
-// stays "mesh", "name" becomes "<vsNamespace>/name", "ns/name" is kept.
-func GatewayRef(entry, vsNamespace string) string {
-	if entry == "mesh" {
-		return "mesh"
-	}
-	if strings.Contains(entry, "/") {
-		return entry
-	}
-	// Istio also accepts name.namespace.svc.cluster.local style gateway names;
-	// those with dots are taken as <name>.<namespace>.
-	if i := strings.IndexByte(entry, '.'); i > 0 {
-		rest := entry[i+1:]
-		if j := strings.IndexByte(rest, '.'); j > 0 {
-			rest = rest[:j]
-		}
-		return rest + "/" + entry[:i]
-	}
-	return vsNamespace + "/" + entry
-}
-
-// SplitRef splits "ns/name" into its parts.
-func SplitRef(ref string) (ns, name string) {
-	i := strings.IndexByte(ref, '/')
-	if i < 0 {
-		return "", ref
-	}
-	return ref[:i], ref[i+1:]
-}
-
-// VirtualServiceGateways returns the normalised gateway refs a
-// VirtualService binds to; no gateways field means ["mesh"].
-func VirtualServiceGateways(r *lint.Resource) []string {
-	vs := r.VirtualService()
-	if vs == nil {
-		return nil
-	}
-	gws := vs.Spec.GetGateways()
-	if len(gws) == 0 {
-		return []string{"mesh"}
-	}
-	out := make([]string, 0, len(gws))
-	for _, g := range gws {
-		out = append(out, GatewayRef(g, r.Namespace()))
-	}
-	return out
-}
-
-// ServerHost is a Gateway server host split into its namespace part and the
-// host: "ns/host" applies to VirtualServices in ns, "*/host" or "host" to
-// all, "./host" to the Gateway's own namespace.
-type ServerHost struct {
-	Namespace string // "*" for any
-	Host      string
-}
-
-// ParseServerHost parses a Gateway server host in a Gateway of namespace gwNS.
-func ParseServerHost(h, gwNS string) ServerHost {
-	h = strings.ToLower(h)
-	i := strings.IndexByte(h, '/')
-	if i < 0 {
-		return ServerHost{Namespace: "*", Host: h}
-	}
-	ns, host := h[:i], h[i+1:]
-	if ns == "." {
-		ns = gwNS
-	}
-	return ServerHost{Namespace: ns, Host: host}
-}
-
-// Accepts reports whether a VirtualService in vsNS with (expanded) host may
-// bind to this server host.
-func (s ServerHost) Accepts(vsNS, host string) bool {
-	if s.Namespace != "*" && s.Namespace != vsNS {
-		return false
-	}
-	return HostsOverlap(s.Host, host)
-}
-
-// SelectorSubset reports whether every label of a is in b with the same
-// value (equal maps included). An empty a is a subset of everything.
-func SelectorSubset(a, b map[string]string) bool {
-	if len(a) > len(b) {
-		return false
-	}
-	for k, v := range a {
-		if bv, ok := b[k]; !ok || bv != v {
-			return false
+// serviceName returns the service part of a Kubernetes service host
+// (reviews of reviews.prod.svc.cluster.local), or "".
+func serviceName(host string) string {
+	if i := strings.Index(host, ".svc."); i > 0 {
+		if j := strings.IndexByte(host[:i], '.'); j > 0 {
+			return host[:j]
 		}
 	}
-	return true
+	return ""
 }
 
-// SameWorkload reports whether two Gateway selectors pick the same gateway
-// workload: one is a subset of the other.
-func SameWorkload(a, b map[string]string) bool {
-	return SelectorSubset(a, b) || SelectorSubset(b, a)
+// subsetHostMoreSpecific reports whether host pattern a is more specific than b:
+// a concrete host beats a wildcard, a longer wildcard beats a shorter one.
+func subsetHostMoreSpecific(a, b string) bool {
+	aw, bw := strings.HasPrefix(a, "*"), strings.HasPrefix(b, "*")
+	if aw != bw {
+		return !aw
+	}
+	return len(a) > len(b)
+}
+
+// hostNamespace returns the namespace of a Kubernetes service host
+// (reviews.prod.svc.cluster.local: prod), else def.
+func hostNamespace(host, def, domainSuffix string) string {
+	if ns, ok := strings.CutSuffix(host, ".svc."+strings.TrimPrefix(domainSuffix, ".")); ok {
+		if i := strings.LastIndexByte(ns, '.'); i >= 0 {
+			return ns[i+1:]
+		}
+	}
+	return def
+}
+
+// baseDomain returns the last two labels of a host (api.pay.example.com:
+// example.com), where ServiceEntry hosts that a typo may miss are looked up.
+func baseDomain(host string) string {
+	labels := strings.Split(host, ".")
+	if len(labels) <= 2 {
+		return host
+	}
+	return strings.Join(labels[len(labels)-2:], ".")
+}
+
+// istioFQDN resolves a host as Istio resolves rule hosts
+// (ResolveShortnameToFQDN, ConvertHostToFQDN): only a name without a dot is
+// completed with the namespace and the service domain.
+func istioFQDN(h, ns, domainSuffix string) string {
+	h = strings.ToLower(strings.TrimSpace(h))
+	if h == "" || strings.HasPrefix(h, "*") || strings.Contains(h, ".") || isIP(h) {
+		return h
+	}
+	return ExpandHost(h, ns, domainSuffix)
 }

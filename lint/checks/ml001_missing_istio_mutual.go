@@ -248,17 +248,6 @@ var istioAddOns = map[string]bool{
 	"jaeger-query": true, "jaeger-collector": true, "kiali": true, "loki": true,
 }
 
-// serviceName returns the service part of a Kubernetes service host
-// (reviews of reviews.prod.svc.cluster.local), or "".
-func serviceName(host string) string {
-	if i := strings.Index(host, ".svc."); i > 0 {
-		if j := strings.IndexByte(host[:i], '.'); j > 0 {
-			return host[:j]
-		}
-	}
-	return ""
-}
-
 // ownTLS reports whether client TLS settings carry what a deliberate
 // origination to a server that terminates TLS itself needs: a client
 // certificate, a credentialName or CA certificates.

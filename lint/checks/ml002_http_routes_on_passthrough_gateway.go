@@ -244,33 +244,6 @@ func httpRoutesReach(routes []*networkingapi.HTTPRoute, ns, gwRef string, port u
 	return false
 }
 
-// scopedMatch is what http and tls route matches share to scope a route to
-// a port and to gateways.
-type scopedMatch interface {
-	GetPort() uint32
-	GetGateways() []string
-}
-
-// matchesReach reports whether a route with these matches, in a
-// VirtualService of namespace ns, can match traffic of the server on port of
-// the Gateway gwRef: no match at all, or a match whose port and gateways do
-// not exclude that server.
-func matchesReach[M scopedMatch](matches []M, ns, gwRef string, port uint32) bool {
-	if len(matches) == 0 {
-		return true
-	}
-	for _, m := range matches {
-		if m.GetPort() != 0 && m.GetPort() != port {
-			continue
-		}
-		if gws := m.GetGateways(); len(gws) > 0 && !refListed(gws, ns, gwRef) {
-			continue
-		}
-		return true
-	}
-	return false
-}
-
 // httpRoutesReachMesh reports whether a VirtualService is bound to mesh and
 // one of its http routes can match sidecar traffic: a route without match,
 // or with a match that names no gateways or names mesh.
@@ -313,17 +286,6 @@ func tlsRouteCovers(pass *lint.Pass, gwRef string, port uint32, host vsHost) boo
 					}
 				}
 			}
-		}
-	}
-	return false
-}
-
-// refListed reports whether a list of gateway entries, written in a
-// VirtualService of namespace ns, names the normalised ref.
-func refListed(entries []string, ns, ref string) bool {
-	for _, e := range entries {
-		if GatewayRef(strings.TrimSpace(e), ns) == ref {
-			return true
 		}
 	}
 	return false

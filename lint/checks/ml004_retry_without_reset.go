@@ -150,26 +150,3 @@ func runRetryWithoutReset(pass *lint.Pass) {
 func retryRoutesUpstream(r *networkingapi.HTTPRoute) bool {
 	return r.GetRedirect() == nil && r.GetDirectResponse() == nil && r.GetDelegate() == nil
 }
-
-// retryRouteLabel names an HTTP route in a message: its name, else its index.
-func retryRouteLabel(r *networkingapi.HTTPRoute, i int) string {
-	if r.GetName() != "" {
-		return fmt.Sprintf("%q", r.GetName())
-	}
-	return fmt.Sprintf("http[%d]", i)
-}
-
-// fieldOmitted reports whether the source of r certainly does not write
-// field under the object at path. Proto3 scalars decode alike when absent
-// and zero; the file position tells them apart. Without positions it
-// returns false (unknown).
-func fieldOmitted(r *lint.Resource, path, field string) bool {
-	if r.Locator == nil {
-		return false
-	}
-	parent := r.Locate(path)
-	if parent.Line == 0 {
-		return false
-	}
-	return r.Locate(path+"."+field) == parent
-}

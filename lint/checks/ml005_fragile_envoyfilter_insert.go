@@ -79,13 +79,6 @@ spec:
 	Run:         runFragileEnvoyFilterInsert,
 }
 
-// httpRouterFilters are the names of the HTTP router filter, the last
-// filter of every HTTP filter chain.
-var httpRouterFilters = map[string]bool{
-	"envoy.filters.http.router": true,
-	"envoy.router":              true,
-}
-
 func runFragileEnvoyFilterInsert(pass *lint.Pass) {
 	ef := pass.Resource.EnvoyFilter()
 	if ef.Spec.GetPriority() != 0 || pathUndecoded(pass.Resource, "spec.priority") {

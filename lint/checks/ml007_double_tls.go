@@ -244,10 +244,6 @@ func policyTLSForPort(tp *networkingapi.TrafficPolicy, prefix string, port uint3
 	return prefix + ".tls.mode", tp.GetTls().GetMode()
 }
 
-func originatesTLS(m networkingapi.ClientTLSSettings_TLSmode) bool {
-	return m == networkingapi.ClientTLSSettings_SIMPLE || m == networkingapi.ClientTLSSettings_MUTUAL
-}
-
 // affectsDoubleTLS: the DestinationRules for a ServiceEntry's hosts, and
 // for the hosts an http route or HTTPRoute sends plaintext to.
 func affectsDoubleTLS(v lint.View, r *lint.Resource) []*lint.Resource {

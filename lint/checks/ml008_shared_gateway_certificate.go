@@ -208,14 +208,6 @@ func gatewaysWord(n int) string {
 	return "gateways"
 }
 
-// listRefs joins up to max names, noting how many more there are.
-func listRefs(names []string, max int) string {
-	if len(names) <= max {
-		return strings.Join(names, ", ")
-	}
-	return fmt.Sprintf("%s and %d more", strings.Join(names[:max], ", "), len(names)-max)
-}
-
 // affectsSharedGatewayCertificate: the Gateways presenting one of the
 // changed Gateway's certificates.
 func affectsSharedGatewayCertificate(v lint.View, r *lint.Resource) []*lint.Resource {

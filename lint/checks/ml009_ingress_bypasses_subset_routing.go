@@ -1,7 +1,6 @@
 package checks
 
 import (
-	"fmt"
 	"slices"
 
 	networkingapi "istio.io/api/networking/v1alpha3"
@@ -75,26 +74,6 @@ spec:
 	Remediation: "Name the subset in the gateway VirtualService's route too (repeating the mesh VirtualService's split), or bind one VirtualService to both the gateway and mesh.",
 	Run:         runIngressBypassesSubsetRouting,
 	Affects:     affectsIngressBypassesSubsetRouting,
-}
-
-// routeDestinations calls fn for every route destination of a
-// VirtualService with its field path.
-func routeDestinations(vs *networkingapi.VirtualService, fn func(path string, d *networkingapi.Destination)) {
-	for i, r := range vs.GetHttp() {
-		for j, rd := range r.GetRoute() {
-			fn(fmt.Sprintf("spec.http[%d].route[%d].destination", i, j), rd.GetDestination())
-		}
-	}
-	for i, r := range vs.GetTcp() {
-		for j, rd := range r.GetRoute() {
-			fn(fmt.Sprintf("spec.tcp[%d].route[%d].destination", i, j), rd.GetDestination())
-		}
-	}
-	for i, r := range vs.GetTls() {
-		for j, rd := range r.GetRoute() {
-			fn(fmt.Sprintf("spec.tls[%d].route[%d].destination", i, j), rd.GetDestination())
-		}
-	}
 }
 
 func runIngressBypassesSubsetRouting(pass *lint.Pass) {
@@ -175,20 +154,6 @@ func vsHostCovers(r *lint.Resource, host, suffix string) bool {
 	}
 	return false
 }
-
-// VirtualServicesByDestination files VirtualServices by the expanded hosts
-// of their route and mirror destinations (http, tcp and tls).
-var VirtualServicesByDestination = lint.HostTable("virtualservices-by-destination", lint.KindVirtualService, func(r *lint.Resource, m *lint.Mesh) []string {
-	var out []string
-	allDestinations(&r.VirtualService().Spec, func(_ string, d *networkingapi.Destination) {
-		if h := d.GetHost(); h != "" {
-			if e := ExpandHost(h, r.Namespace(), m.DomainSuffix); !slices.Contains(out, e) {
-				out = append(out, e)
-			}
-		}
-	})
-	return out
-})
 
 // affectsIngressBypassesSubsetRouting: a mesh VirtualService's subsets
 // decide the findings on the gateway VirtualServices that route to its

@@ -219,16 +219,6 @@ func subsetRulesForHost(pass *lint.Pass, host string) []*lint.Resource {
 	return best
 }
 
-// subsetHostMoreSpecific reports whether host pattern a is more specific than b:
-// a concrete host beats a wildcard, a longer wildcard beats a shorter one.
-func subsetHostMoreSpecific(a, b string) bool {
-	aw, bw := strings.HasPrefix(a, "*"), strings.HasPrefix(b, "*")
-	if aw != bw {
-		return !aw
-	}
-	return len(a) > len(b)
-}
-
 // subsetRuleRefs names resources as ns/name, joined with "and".
 // subsetRuleRefs names the rules, once each; a rule that the files define
 // several times is named with the number of its variants, none of which
@@ -249,17 +239,6 @@ func subsetRuleRefs(rs []*lint.Resource) string {
 		}
 	}
 	return strings.Join(refs, " and ")
-}
-
-// hostNamespace returns the namespace of a Kubernetes service host
-// (reviews.prod.svc.cluster.local: prod), else def.
-func hostNamespace(host, def, domainSuffix string) string {
-	if ns, ok := strings.CutSuffix(host, ".svc."+strings.TrimPrefix(domainSuffix, ".")); ok {
-		if i := strings.LastIndexByte(ns, '.'); i >= 0 {
-			return ns[i+1:]
-		}
-	}
-	return def
 }
 
 // affectsUndefinedSubset: the VirtualServices routing to a subset of the

@@ -3,7 +3,6 @@ package checks
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"google.golang.org/protobuf/proto"
 	networkingapi "istio.io/api/networking/v1alpha3"
@@ -99,58 +98,6 @@ spec:
 	Tables:      []*lint.Table{VirtualServicesByHost},
 	Run:         runConflictingVirtualServiceHosts,
 	Affects:     affectsConflictingVirtualServiceHosts,
-}
-
-// istioFQDN resolves a host as Istio resolves rule hosts
-// (ResolveShortnameToFQDN, ConvertHostToFQDN): only a name without a dot is
-// completed with the namespace and the service domain.
-func istioFQDN(h, ns, domainSuffix string) string {
-	h = strings.ToLower(strings.TrimSpace(h))
-	if h == "" || strings.HasPrefix(h, "*") || strings.Contains(h, ".") || isIP(h) {
-		return h
-	}
-	return ExpandHost(h, ns, domainSuffix)
-}
-
-// exportScopes returns the namespaces a resource of namespace ns with
-// exportTo list is exported to, as istioctl analyze groups them: {"*"} for
-// an empty list or one with *, otherwise the listed namespaces with "."
-// standing for ns. "~" (exported to no one) is dropped.
-func exportScopes(list []string, ns string) []string {
-	if len(list) == 0 || slices.Contains(list, "*") {
-		return []string{"*"}
-	}
-	var out []string
-	for _, e := range list {
-		e = strings.TrimSpace(e)
-		if e == "." {
-			e = ns
-		}
-		if e == "~" || e == "" || slices.Contains(out, e) {
-			continue
-		}
-		out = append(out, e)
-	}
-	return out
-}
-
-// exportScopesMeet reports whether resources exported to scopes a and b
-// (see exportScopes) have a client namespace in common, as istioctl analyze
-// groups them: one of them is exported to every namespace, or both to one
-// same namespace.
-func exportScopesMeet(a, b []string) bool {
-	if len(a) == 0 || len(b) == 0 {
-		return false
-	}
-	if slices.Contains(a, "*") || slices.Contains(b, "*") {
-		return true
-	}
-	for _, s := range a {
-		if slices.Contains(b, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // exportedTo reports whether a resource with export scopes is visible from

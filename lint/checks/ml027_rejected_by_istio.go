@@ -148,18 +148,6 @@ func (c ml027) report(path, format string, args ...any) {
 	c.pass.Report(path, "%s; %s", fmt.Sprintf(format, args...), rejectConsequence)
 }
 
-// undecoded reports whether a schema problem of r is at path, inside it, or
-// at one of its ancestors. A problem at the top level (a misspelt spec)
-// taints every path: what the user meant to write is unknown.
-func undecoded(r *lint.Resource, path string) bool {
-	for _, p := range r.Problems {
-		if !strings.ContainsAny(p.Path, ".[") {
-			return true // a top-level typo: the resource is not what it says
-		}
-	}
-	return pathUndecoded(r, path)
-}
-
 // written returns path.field when the source writes field, else path, so
 // that a finding about an absent or empty field points at what is there.
 func written(r *lint.Resource, path, field string) string {

@@ -73,3 +73,23 @@ func OutsideMesh(v lint.View, ns string, selector map[string]string, service str
 	}
 	return false, ""
 }
+
+// SelectorSubset reports whether every label of a is in b with the same
+// value (equal maps included). An empty a is a subset of everything.
+func SelectorSubset(a, b map[string]string) bool {
+	if len(a) > len(b) {
+		return false
+	}
+	for k, v := range a {
+		if bv, ok := b[k]; !ok || bv != v {
+			return false
+		}
+	}
+	return true
+}
+
+// SameWorkload reports whether two Gateway selectors pick the same gateway
+// workload: one is a subset of the other.
+func SameWorkload(a, b map[string]string) bool {
+	return SelectorSubset(a, b) || SelectorSubset(b, a)
+}
