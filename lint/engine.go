@@ -193,15 +193,15 @@ func (w *worker) add(f Finding) {
 	w.out = append(w.out, f)
 }
 
-// restsOnUndecoded reports whether a finding of another check than
-// invalid-spec speaks of a field that did not decode: the field it points at
+// restsOnUndecoded reports whether a finding of a check other than the one
+// that reports undecoded fields (Check.ReportsUndecoded) speaks of a field that did not decode: the field it points at
 // (or one above it) has a schema problem, or a value below it had the wrong
 // type or an unknown enum value and so was read as its zero value
 // (tls: {mode: MUTAL} must not also be "tls mode DISABLE"). Unknown fields
 // do not count below the finding: the API server drops them, and what the
 // check read is what applies.
 func restsOnUndecoded(f Finding) bool {
-	if f.Check.ID == "ML016" {
+	if f.Check.ReportsUndecoded {
 		return false
 	}
 	for _, p := range f.Resource.Problems {

@@ -11,8 +11,10 @@ var InvalidSpec = &lint.Check{
 	ID:       "ML016",
 	Name:     "invalid-spec",
 	Severity: lint.SeverityError,
-	Kinds:    []lint.Kind{lint.KindDestinationRule, lint.KindVirtualService, lint.KindGateway, lint.KindServiceEntry, lint.KindEnvoyFilter, lint.KindPeerAuthentication, lint.KindMeshConfig},
-	Summary:  "The resource does not decode into its Istio schema: unknown field, wrong type or unknown enum value.",
+	// Its findings are the fields that did not decode.
+	ReportsUndecoded: true,
+	Kinds:            []lint.Kind{lint.KindDestinationRule, lint.KindVirtualService, lint.KindGateway, lint.KindServiceEntry, lint.KindEnvoyFilter, lint.KindPeerAuthentication, lint.KindMeshConfig},
+	Summary:          "The resource does not decode into its Istio schema: unknown field, wrong type or unknown enum value.",
 	Doc: `The resource does not decode into its Istio schema. The loader decodes every spec against the
 Istio protobuf schema, field by field, and this check reports each field that does not fit, at
 that field's line:
