@@ -64,7 +64,7 @@ func NewRunner(checks []*Check, s Settings) (*Runner, error) {
 	rn := &Runner{settings: s, byKind: map[Kind][]*Check{}, affectedBy: map[Kind][]*Check{}}
 	seenTable := map[*Table]bool{}
 	for _, c := range checks {
-		if s.Disabled[c.ID] || c.Run == nil {
+		if s.Disabled[c.ID] {
 			continue
 		}
 		rn.checks = append(rn.checks, c)
@@ -88,8 +88,8 @@ func NewRunner(checks []*Check, s Settings) (*Runner, error) {
 	return rn, nil
 }
 
-// Validate checks a registry: unique IDs and names, and the docs every
-// check must carry.
+// Validate checks a registry: unique IDs and names, the docs every check
+// must carry, its kinds and its run function.
 func Validate(checks []*Check) error {
 	ids, names := map[string]bool{}, map[string]bool{}
 	for _, c := range checks {
@@ -104,6 +104,8 @@ func Validate(checks []*Check) error {
 			return fmt.Errorf("check %s %s: summary and remediation are required", c.ID, c.Name)
 		case len(c.Kinds) == 0:
 			return fmt.Errorf("check %s %s: declares no kinds", c.ID, c.Name)
+		case c.Run == nil:
+			return fmt.Errorf("check %s %s: has no run function", c.ID, c.Name)
 		}
 		ids[c.ID], names[c.Name] = true, true
 	}

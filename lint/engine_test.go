@@ -38,6 +38,8 @@ func runChecks(t *testing.T, cs []*lint.Check, rs ...*lint.Resource) []string {
 
 // TestValidate: a registry that the runner cannot run is rejected.
 func TestValidate(t *testing.T) {
+	noRun := synthetic("ML901", "no-run", "")
+	noRun.Run = nil
 	noKinds := synthetic("ML902", "no-kinds", "")
 	noKinds.Kinds = nil
 	for _, tc := range []struct {
@@ -46,6 +48,7 @@ func TestValidate(t *testing.T) {
 		want   string // substring of the error; "" for none
 	}{
 		{name: "valid", checks: []*lint.Check{synthetic("ML901", "one", ""), synthetic("ML902", "two", "")}},
+		{name: "nil run", checks: []*lint.Check{noRun}, want: "has no run function"},
 		{name: "no kinds", checks: []*lint.Check{noKinds}, want: "declares no kinds"},
 		{name: "ID twice", checks: []*lint.Check{synthetic("ML901", "one", ""), synthetic("ML901", "two", "")}, want: "registered twice"},
 		{name: "name twice", checks: []*lint.Check{synthetic("ML901", "one", ""), synthetic("ML902", "one", "")}, want: "registered twice"},
