@@ -125,9 +125,6 @@ type Index struct {
 	// frozen indexes (BuildIndex) take no more changes and are read
 	// without locking: the CLI's, built once and then read by every check.
 	frozen bool
-	// static indexes (BuildIndex) never remove anything, so they do not
-	// remember where each resource was filed.
-	static bool
 	base   Mesh
 	mesh   Mesh
 	full   bool
@@ -146,7 +143,8 @@ type Index struct {
 	// under the write lock, or once (frozen indexes).
 	suffixes map[*Table]*suffixBuckets
 	// fileKeys remembers the keys each resource was filed under, so that
-	// Remove takes it out without recomputing them.
+	// Remove takes it out without recomputing them. Frozen indexes, built
+	// in one go and never changed, do not fill it.
 	fileKeys map[*Resource][]tableKey
 }
 
@@ -197,7 +195,6 @@ func NewIndex(base Mesh, full bool, tables []*Table) *Index {
 // goroutine.
 func BuildIndex(base Mesh, full bool, tables []*Table, resources []*Resource) *Index {
 	ix := NewIndex(base, full, tables)
-	ix.static = true
 	ix.byKey = make(map[Key]*Resource, len(resources))
 	keys := make([]Key, len(resources))
 	for i, r := range resources {
@@ -331,7 +328,7 @@ func (ix *Index) addLocked(r *Resource) {
 			}
 		}
 	}
-	if len(fks) > 0 && !ix.static {
+	if len(fks) > 0 {
 		ix.fileKeys[r] = fks
 	}
 	if r.Kind == KindMeshConfig {
