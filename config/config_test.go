@@ -110,6 +110,8 @@ func TestParseErrors(t *testing.T) {
 		{"istioVersion not a string", "mesh:\n  istioVersion: [1.24]\n", 2, `mesh.istioVersion`},
 		{"bad port", "tlsPorts: [443, 70000]\n", 1, `"70000" is not a port number`},
 		{"unknown check", "checks:\n  ML999: off\n", 2, `unknown check "ML999"`},
+		{"internal-error is not configurable", "checks:\n  ML000: off\n", 2, `unknown check "ML000"`},
+		{"internal-error in an ignore rule", "ignore:\n  - checks: [internal-error]\n", 2, `unknown check "internal-error"`},
 		{"unknown check option", "checks:\n  retry-without-reset: {flagDefault: true}\n", 2, `unknown key "flagDefault" in checks.retry-without-reset`},
 		{"bad option type", "checks:\n  connect-timeout-too-low:\n    min: soon\n", 3, `not a duration`},
 		{"bad severity", "checks:\n  ML004: {severity: loud}\n", 2, `"loud" is not a severity`},

@@ -107,6 +107,12 @@ type Check struct {
 	ReportsUndecoded bool
 }
 
+// Named reports whether idOrName names the check: its ID in any case, or
+// its name.
+func (c *Check) Named(idOrName string) bool {
+	return strings.EqualFold(c.ID, idOrName) || c.Name == idOrName
+}
+
 // Option returns the declared option by name, or nil.
 func (c *Check) Option(name string) *Option {
 	for i := range c.Options {

@@ -261,7 +261,7 @@ func (rn *Runner) silenced(c *Check, r *Resource) bool {
 }
 
 func matchCheck(s string, c *Check) bool {
-	return s == "*" || strings.EqualFold(s, c.ID) || s == c.Name
+	return s == "*" || c.Named(s)
 }
 
 func (rule IgnoreRule) matches(c *Check, r *Resource) bool {

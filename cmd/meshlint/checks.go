@@ -58,7 +58,7 @@ func runExplain(args []string, stdout, stderr io.Writer) int {
 		help(stderr)
 		return exitTrouble
 	}
-	c := findCheck(fs.Arg(0))
+	c := checks.Lookup(checks.Registry(), fs.Arg(0))
 	if c == nil {
 		fmt.Fprintf(stderr, "meshlint explain: unknown check %q (run 'meshlint checks' for the list)\n", fs.Arg(0))
 		return exitTrouble

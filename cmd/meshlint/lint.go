@@ -376,26 +376,13 @@ func resolveChecks(flag string, names []string) (map[string]bool, error) {
 		if n == "" {
 			continue
 		}
-		c := findCheck(n)
+		c := checks.Lookup(checks.Registry(), n)
 		if c == nil {
 			return nil, fmt.Errorf("%s: unknown check %q (run 'meshlint checks' for the list)", flag, n)
 		}
 		ids[c.ID] = true
 	}
 	return ids, nil
-}
-
-// findCheck returns the registered check with an ID (any case) or name.
-func findCheck(idOrName string) *lint.Check {
-	for _, c := range checks.Registry() {
-		if strings.EqualFold(c.ID, idOrName) || c.Name == idOrName {
-			return c
-		}
-	}
-	if strings.EqualFold(lint.InternalError.ID, idOrName) || lint.InternalError.Name == idOrName {
-		return lint.InternalError
-	}
-	return nil
 }
 
 // applyEnableDisable applies --enable and --disable over the config's

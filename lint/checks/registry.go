@@ -39,3 +39,19 @@ func Registry() []*lint.Check {
 		MultipleDestinationRulesForHost,
 	}
 }
+
+// Lookup returns the check of list that idOrName names (its ID in any case,
+// or its name), else lint.InternalError when it names ML000 internal-error,
+// the engine's own finding, else nil. The CLI and the config file resolve
+// every check reference through it.
+func Lookup(list []*lint.Check, idOrName string) *lint.Check {
+	for _, c := range list {
+		if c.Named(idOrName) {
+			return c
+		}
+	}
+	if lint.InternalError.Named(idOrName) {
+		return lint.InternalError
+	}
+	return nil
+}

@@ -178,3 +178,31 @@ func requireRun(t *testing.T, c *lint.Check) {
 		t.Fatalf("%s has no run function", c.ID)
 	}
 }
+
+// TestLookup: a check is found by its ID in any case or by its name, ML000
+// by either too, and nothing else.
+func TestLookup(t *testing.T) {
+	reg := checks.Registry()
+	for _, tc := range []struct {
+		name string
+		list []*lint.Check
+		in   string
+		want *lint.Check
+	}{
+		{name: "ID", list: reg, in: "ML013", want: checks.GatewayNotFound},
+		{name: "ID in lowercase", list: reg, in: "ml013", want: checks.GatewayNotFound},
+		{name: "name", list: reg, in: "gateway-not-found", want: checks.GatewayNotFound},
+		{name: "name is case-sensitive", list: reg, in: "Gateway-Not-Found", want: nil},
+		{name: "internal error by ID", list: reg, in: "ml000", want: lint.InternalError},
+		{name: "internal error by name", list: nil, in: "internal-error", want: lint.InternalError},
+		{name: "only the list", list: []*lint.Check{checks.InvalidSpec}, in: "ML013", want: nil},
+		{name: "unknown", list: reg, in: "ML999", want: nil},
+		{name: "empty", list: reg, in: "", want: nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := checks.Lookup(tc.list, tc.in); got != tc.want {
+				t.Errorf("Lookup(%q) = %v, want %v", tc.in, got, tc.want)
+			}
+		})
+	}
+}
