@@ -382,7 +382,7 @@ func workloadPolicies(v lint.View, ns, host string) hostWorkloadPolicies {
 			}
 			continue
 		}
-		if !labelsSubset(spec.GetSelector().GetMatchLabels(), w.svc.Spec.Selector) {
+		if !SelectorSubset(spec.GetSelector().GetMatchLabels(), w.svc.Spec.Selector) {
 			continue
 		}
 		if top && len(spec.GetPortLevelMtls()) == 0 {
@@ -423,17 +423,6 @@ func selectsService(sel map[string]string, svc string) bool {
 		}
 	}
 	return false
-}
-
-// labelsSubset reports whether every label of sub is in set with the same
-// value: a selector sub then picks every pod that set picks.
-func labelsSubset(sub, set map[string]string) bool {
-	for k, v := range sub {
-		if set[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // setsMoreThanPortLevels reports whether a traffic policy sets a field other
