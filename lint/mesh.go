@@ -1,6 +1,8 @@
 package lint
 
 import (
+	"maps"
+	"slices"
 	"time"
 
 	meshconfig "istio.io/api/mesh/v1alpha1"
@@ -83,6 +85,25 @@ func (m *Mesh) MeshConfigMap() string {
 		return "istio"
 	}
 	return m.ConfigMap
+}
+
+// Equal reports whether two mesh settings are the same: every field is
+// compared, and a ConfigMap of "" is "istio". The webhook keeps its index
+// when a new config leaves the mesh settings Equal, and rebuilds it when
+// not.
+func (m *Mesh) Equal(o *Mesh) bool {
+	return m.MTLS == o.MTLS &&
+		(m.EnableAutoMtls == nil) == (o.EnableAutoMtls == nil) &&
+		(m.EnableAutoMtls == nil || *m.EnableAutoMtls == *o.EnableAutoMtls) &&
+		m.RootNamespace == o.RootNamespace &&
+		m.MeshConfigMap() == o.MeshConfigMap() &&
+		m.DomainSuffix == o.DomainSuffix &&
+		m.ConnectTimeout == o.ConnectTimeout &&
+		slices.Equal(m.TLSPorts, o.TLSPorts) &&
+		(m.ProxyMetadata == nil) == (o.ProxyMetadata == nil) &&
+		maps.Equal(m.ProxyMetadata, o.ProxyMetadata) &&
+		m.IstioVersion == o.IstioVersion &&
+		m.RegistryOnly == o.RegistryOnly
 }
 
 // AutoMtls reports whether auto mTLS is on (Istio's default).

@@ -206,7 +206,7 @@ func (h *Handler) Reconfigure(mesh lint.Mesh, settings lint.Settings) error {
 	old := h.engine.Load()
 	var e *engine
 	var err error
-	if meshEqual(old.mesh, mesh) {
+	if old.mesh.Equal(&mesh) {
 		rn, rerr := lint.NewRunner(h.opts.Checks, settings)
 		if rerr != nil {
 			return fmt.Errorf("building the check runner: %w", rerr)
@@ -217,20 +217,6 @@ func (h *Handler) Reconfigure(mesh lint.Mesh, settings lint.Settings) error {
 	}
 	h.engine.Store(e)
 	return nil
-}
-
-func meshEqual(a, b lint.Mesh) bool {
-	if a.MTLS != b.MTLS || a.RootNamespace != b.RootNamespace || a.MeshConfigMap() != b.MeshConfigMap() || a.DomainSuffix != b.DomainSuffix ||
-		a.ConnectTimeout != b.ConnectTimeout || (a.EnableAutoMtls == nil) != (b.EnableAutoMtls == nil) ||
-		(a.EnableAutoMtls != nil && *a.EnableAutoMtls != *b.EnableAutoMtls) || len(a.TLSPorts) != len(b.TLSPorts) {
-		return false
-	}
-	for i := range a.TLSPorts {
-		if a.TLSPorts[i] != b.TLSPorts[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // Upsert files a cluster resource in the index (informer add and update).
