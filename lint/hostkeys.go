@@ -4,11 +4,9 @@ import (
 	"strings"
 )
 
-// ServiceHost returns the expanded host of a core/v1 Service.
+// ServiceHost returns the expanded host of a core/v1 Service: its
+// <name>.<ns>.svc.<domainSuffix>, with the suffix of a Normalized Mesh.
 func ServiceHost(name, ns, domainSuffix string) string {
-	if domainSuffix == "" {
-		domainSuffix = "cluster.local"
-	}
 	return strings.ToLower(name + "." + ns + ".svc." + domainSuffix)
 }
 

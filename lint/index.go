@@ -160,9 +160,10 @@ type tableKey struct {
 }
 
 // NewIndex returns an empty index with the base mesh settings (from the
-// config file) and the tables to maintain. full says whether the index will
-// hold the whole cluster.
+// config file, Normalized) and the tables to maintain. full says whether the
+// index will hold the whole cluster.
 func NewIndex(base Mesh, full bool, tables []*Table) *Index {
+	base = base.Normalized()
 	ix := &Index{
 		base: base, mesh: base, full: full,
 		byKey:    map[Key]*Resource{},

@@ -3,6 +3,7 @@ package lint
 import (
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	meshconfig "istio.io/api/mesh/v1alpha1"
@@ -73,9 +74,24 @@ type Mesh struct {
 	RegistryOnly bool
 }
 
+// DefaultDomainSuffix is Istio's default domain suffix.
+const DefaultDomainSuffix = "cluster.local"
+
 // DefaultMesh returns Istio's defaults.
 func DefaultMesh() Mesh {
-	return Mesh{RootNamespace: "istio-system", DomainSuffix: "cluster.local", TLSPorts: []uint32{443}}
+	return Mesh{RootNamespace: "istio-system", DomainSuffix: DefaultDomainSuffix, TLSPorts: []uint32{443}}
+}
+
+// Normalized returns m with DomainSuffix in the one form checks and tables
+// read: without a leading dot, and DefaultDomainSuffix when empty. An Index
+// normalises the mesh it is given, so that a View's Mesh and the mesh its
+// tables' Keys get always carry a domain suffix.
+func (m Mesh) Normalized() Mesh {
+	m.DomainSuffix = strings.TrimPrefix(m.DomainSuffix, ".")
+	if m.DomainSuffix == "" {
+		m.DomainSuffix = DefaultDomainSuffix
+	}
+	return m
 }
 
 // MeshConfigMap returns the name of the mesh ConfigMap: ConfigMap, or

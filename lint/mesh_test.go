@@ -72,3 +72,24 @@ func TestMeshEqual(t *testing.T) {
 		}
 	})
 }
+
+// TestIndexNormalizesDomainSuffix: an index fills in the default domain
+// suffix and drops a leading dot, for its View's Mesh and for its tables.
+func TestIndexNormalizesDomainSuffix(t *testing.T) {
+	for _, tc := range []struct{ suffix, want string }{
+		{"", "cluster.local"},
+		{".example.internal", "example.internal"},
+		{"example.internal", "example.internal"},
+	} {
+		t.Run(tc.suffix, func(t *testing.T) {
+			ix := lint.NewIndex(lint.Mesh{DomainSuffix: tc.suffix}, false, []*lint.Table{drByHost})
+			ix.Add(dr("a", "short", "reviews"))
+			if got := ix.Mesh().DomainSuffix; got != tc.want {
+				t.Errorf("Mesh().DomainSuffix = %q, want %q", got, tc.want)
+			}
+			if got := names(lint.LookupHost(ix, drByHost, "reviews.a.svc."+tc.want)); len(got) != 1 {
+				t.Errorf("the table did not file reviews under reviews.a.svc.%s: %v", tc.want, got)
+			}
+		})
+	}
+}

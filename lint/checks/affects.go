@@ -18,7 +18,7 @@ func boundVirtualServices(v lint.View, g *lint.Resource) []*lint.Resource {
 // namespaceServiceHost is the wildcard host that covers every Kubernetes
 // service host of namespace ns: *.ns.svc.<domainSuffix>.
 func namespaceServiceHost(ns string, m *lint.Mesh) string {
-	return "*." + ns + ".svc." + strings.TrimPrefix(m.DomainSuffix, ".")
+	return "*." + ns + ".svc." + m.DomainSuffix
 }
 
 // destinationRulesInNamespace returns the DestinationRules for hosts of
@@ -34,7 +34,7 @@ func destinationRulesInNamespace(v lint.View, ns string) []*lint.Resource {
 func spanningDestinationRules(v lint.View) []*lint.Resource {
 	m := v.Mesh()
 	out := v.Lookup(DestinationRulesByHost, "*")
-	suffix := ".svc." + strings.TrimPrefix(m.DomainSuffix, ".")
+	suffix := ".svc." + m.DomainSuffix
 	for {
 		out = append(out, v.Lookup(DestinationRulesByHost, suffix)...) // filed as ".svc.cluster.local" for "*.svc.cluster.local"
 		i := strings.IndexByte(suffix[1:], '.')

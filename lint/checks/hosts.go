@@ -8,14 +8,12 @@ import (
 // in namespace ns into the name Istio resolves it to: "reviews" becomes
 // "reviews.<ns>.svc.<domainSuffix>", "reviews.prod" becomes
 // "reviews.prod.svc.<domainSuffix>". Wildcards, IPs and names with two or
-// more dots are returned as they are (lowercased).
+// more dots are returned as they are (lowercased). domainSuffix is the
+// Mesh's (a View's Mesh is Normalized: never empty).
 func ExpandHost(host, ns, domainSuffix string) string {
 	host = strings.ToLower(strings.TrimSpace(host))
 	if host == "" || host == "*" || strings.HasPrefix(host, "*") {
 		return host
-	}
-	if domainSuffix == "" {
-		domainSuffix = "cluster.local"
 	}
 	switch strings.Count(host, ".") {
 	case 0:
@@ -47,9 +45,6 @@ func isIP(s string) bool {
 // IsServiceHost reports whether an expanded host is a Kubernetes service
 // name (*.svc.<domainSuffix>).
 func IsServiceHost(host, domainSuffix string) bool {
-	if domainSuffix == "" {
-		domainSuffix = "cluster.local"
-	}
 	return strings.HasSuffix(host, ".svc."+domainSuffix) && !strings.HasPrefix(host, "*")
 }
 

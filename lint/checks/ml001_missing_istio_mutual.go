@@ -485,9 +485,6 @@ func mtlsServiceHostNamespace(m *lint.Mesh, written, host string) (ns string, in
 		return "", false
 	}
 	suffix := ".svc." + m.DomainSuffix
-	if m.DomainSuffix == "" {
-		suffix = ".svc.cluster.local"
-	}
 	switch {
 	case host == "*":
 		return "", true
