@@ -344,23 +344,47 @@ func serversConflict(a, b *networkingapi.Server, ha, hb string) (bool, string) {
 // servers: not a field that differs, the whole server repeated.
 const duplicateServer = "hosts"
 
+// serverTLSFields are the TLS settings that shape a gateway filter chain,
+// each with its field name and its value as a string (lists quoted, so that
+// two lists have one string only when they are equal; tlsCertificates
+// counted): sameServerTLS compares them, serverDifference names the first
+// that differs, serverSettings sums them up.
+var serverTLSFields = []struct {
+	name  string
+	value func(*networkingapi.ServerTLSSettings) string
+}{
+	{"mode", func(t *networkingapi.ServerTLSSettings) string { return t.GetMode().String() }},
+	{"credentialName", (*networkingapi.ServerTLSSettings).GetCredentialName},
+	{"credentialNames", func(t *networkingapi.ServerTLSSettings) string { return quoteList(t.GetCredentialNames()) }},
+	{"serverCertificate", (*networkingapi.ServerTLSSettings).GetServerCertificate},
+	{"privateKey", (*networkingapi.ServerTLSSettings).GetPrivateKey},
+	{"caCertificates", (*networkingapi.ServerTLSSettings).GetCaCertificates},
+	{"caCrl", (*networkingapi.ServerTLSSettings).GetCaCrl},
+	{"caCertCredentialName", (*networkingapi.ServerTLSSettings).GetCaCertCredentialName},
+	{"tlsCertificates", func(t *networkingapi.ServerTLSSettings) string { return strconv.Itoa(len(t.GetTlsCertificates())) }},
+	{"subjectAltNames", func(t *networkingapi.ServerTLSSettings) string { return quoteList(t.GetSubjectAltNames()) }},
+	{"verifyCertificateSpki", func(t *networkingapi.ServerTLSSettings) string { return quoteList(t.GetVerifyCertificateSpki()) }},
+	{"verifyCertificateHash", func(t *networkingapi.ServerTLSSettings) string { return quoteList(t.GetVerifyCertificateHash()) }},
+	{"minProtocolVersion", func(t *networkingapi.ServerTLSSettings) string { return t.GetMinProtocolVersion().String() }},
+	{"maxProtocolVersion", func(t *networkingapi.ServerTLSSettings) string { return t.GetMaxProtocolVersion().String() }},
+	{"cipherSuites", func(t *networkingapi.ServerTLSSettings) string { return quoteList(t.GetCipherSuites()) }},
+}
+
+func quoteList(l []string) string {
+	if len(l) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%q", l)
+}
+
 // sameServerTLS compares the TLS settings that shape a gateway filter chain.
 func sameServerTLS(a, b *networkingapi.ServerTLSSettings) bool {
-	return a.GetMode() == b.GetMode() &&
-		a.GetCredentialName() == b.GetCredentialName() &&
-		slices.Equal(a.GetCredentialNames(), b.GetCredentialNames()) &&
-		a.GetServerCertificate() == b.GetServerCertificate() &&
-		a.GetPrivateKey() == b.GetPrivateKey() &&
-		a.GetCaCertificates() == b.GetCaCertificates() &&
-		a.GetCaCrl() == b.GetCaCrl() &&
-		a.GetCaCertCredentialName() == b.GetCaCertCredentialName() &&
-		len(a.GetTlsCertificates()) == len(b.GetTlsCertificates()) &&
-		slices.Equal(a.GetSubjectAltNames(), b.GetSubjectAltNames()) &&
-		slices.Equal(a.GetVerifyCertificateSpki(), b.GetVerifyCertificateSpki()) &&
-		slices.Equal(a.GetVerifyCertificateHash(), b.GetVerifyCertificateHash()) &&
-		a.GetMinProtocolVersion() == b.GetMinProtocolVersion() &&
-		a.GetMaxProtocolVersion() == b.GetMaxProtocolVersion() &&
-		slices.Equal(a.GetCipherSuites(), b.GetCipherSuites())
+	for _, f := range serverTLSFields {
+		if f.value(a) != f.value(b) {
+			return false
+		}
+	}
+	return true
 }
 
 // serverDifference names what differs between two conflicting servers,
@@ -394,26 +418,12 @@ func serverDifference(a, b *networkingapi.Server) (string, string) {
 	case ta.GetMaxProtocolVersion() != tb.GetMaxProtocolVersion():
 		return "maxProtocolVersion " + ta.GetMaxProtocolVersion().String(), tb.GetMaxProtocolVersion().String()
 	}
+	// Mode and protocol versions differ in none of the cases above: the
+	// first field that differs is another one.
 	field := "TLS settings"
-	for _, d := range []struct {
-		name string
-		same bool
-	}{
-		{"credentialName", ta.GetCredentialName() == tb.GetCredentialName()},
-		{"credentialNames", slices.Equal(ta.GetCredentialNames(), tb.GetCredentialNames())},
-		{"serverCertificate", ta.GetServerCertificate() == tb.GetServerCertificate()},
-		{"privateKey", ta.GetPrivateKey() == tb.GetPrivateKey()},
-		{"caCertificates", ta.GetCaCertificates() == tb.GetCaCertificates()},
-		{"caCrl", ta.GetCaCrl() == tb.GetCaCrl()},
-		{"caCertCredentialName", ta.GetCaCertCredentialName() == tb.GetCaCertCredentialName()},
-		{"tlsCertificates", len(ta.GetTlsCertificates()) == len(tb.GetTlsCertificates())},
-		{"subjectAltNames", slices.Equal(ta.GetSubjectAltNames(), tb.GetSubjectAltNames())},
-		{"verifyCertificateSpki", slices.Equal(ta.GetVerifyCertificateSpki(), tb.GetVerifyCertificateSpki())},
-		{"verifyCertificateHash", slices.Equal(ta.GetVerifyCertificateHash(), tb.GetVerifyCertificateHash())},
-		{"cipherSuites", slices.Equal(ta.GetCipherSuites(), tb.GetCipherSuites())},
-	} {
-		if !d.same {
-			field = d.name
+	for _, f := range serverTLSFields {
+		if f.value(ta) != f.value(tb) {
+			field = f.name
 			break
 		}
 	}
@@ -431,14 +441,11 @@ func serverSettings(s *networkingapi.Server) string {
 		}
 		return "plain"
 	}
-	return strings.Join([]string{
-		strings.ToUpper(s.GetPort().GetProtocol()), t.GetMode().String(), t.GetCredentialName(),
-		strings.Join(t.GetCredentialNames(), ","), t.GetServerCertificate(), t.GetPrivateKey(),
-		t.GetCaCertificates(), t.GetCaCrl(), t.GetCaCertCredentialName(), strconv.Itoa(len(t.GetTlsCertificates())),
-		strings.Join(t.GetSubjectAltNames(), ","), strings.Join(t.GetVerifyCertificateSpki(), ","),
-		strings.Join(t.GetVerifyCertificateHash(), ","), t.GetMinProtocolVersion().String(),
-		t.GetMaxProtocolVersion().String(), strings.Join(t.GetCipherSuites(), ","),
-	}, "\x00")
+	parts := []string{strings.ToUpper(s.GetPort().GetProtocol())}
+	for _, f := range serverTLSFields {
+		parts = append(parts, f.value(t))
+	}
+	return strings.Join(parts, "\x00")
 }
 
 // affectsConflictingGatewayServers: the Gateways whose servers may conflict
