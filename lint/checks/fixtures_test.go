@@ -165,7 +165,12 @@ func runFixture(t *testing.T, c *lint.Check, f fixture) ([]string, map[lint.Kind
 	lines := lf.errors
 	rec := &recordingView{View: lf.ix, kinds: map[lint.Kind]bool{}}
 	for _, fd := range lf.runner.Run(rec, lf.resources) {
-		if fd.Check != c && fd.Check != lint.InternalError {
+		switch fd.Check {
+		case c:
+		case lint.InternalError:
+			// Even with -update: a panic is never an expectation.
+			t.Errorf("%s: %s internal error: %s", f.path, fd.Check.ID, fd.Message)
+		default:
 			t.Errorf("%s: finding of check %s while only %s runs", f.path, fd.Check.ID, c.ID)
 		}
 		pos := fd.Position()
