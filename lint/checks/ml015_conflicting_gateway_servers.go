@@ -441,7 +441,8 @@ func serverSettings(s *networkingapi.Server) string {
 		}
 		return "plain"
 	}
-	parts := []string{strings.ToUpper(s.GetPort().GetProtocol())}
+	parts := make([]string, 1, 1+len(serverTLSFields))
+	parts[0] = strings.ToUpper(s.GetPort().GetProtocol())
 	for _, f := range serverTLSFields {
 		parts = append(parts, f.value(t))
 	}
