@@ -10,32 +10,6 @@ func ServiceHost(name, ns, domainSuffix string) string {
 	return strings.ToLower(name + "." + ns + ".svc." + domainSuffix)
 }
 
-// HostLookupKeys returns the keys under which records matching a concrete
-// or wildcard host are filed by a host table (see HostTable).
-func HostLookupKeys(host string) []string {
-	keys := []string{host}
-	if host == "*" {
-		return keys
-	}
-	// Wildcard records that match host: *.b.c, *.c, *.
-	rest := host
-	if strings.HasPrefix(rest, "*.") {
-		rest = rest[2:]
-		// Records more specific than a wildcard query are filed under ~suffix.
-		keys = append(keys, "~"+rest)
-	}
-	for {
-		i := strings.IndexByte(rest, '.')
-		if i < 0 {
-			break
-		}
-		rest = rest[i+1:]
-		keys = append(keys, "*."+rest)
-	}
-	keys = append(keys, "*")
-	return keys
-}
-
 // HostFileKeys returns the keys a record for host is filed under: the host
 // itself and ~suffix for each of its parent domains, so that a wildcard
 // query finds the records it covers.

@@ -48,7 +48,7 @@ func IsServiceHost(host, domainSuffix string) bool {
 	return strings.HasSuffix(host, ".svc."+domainSuffix) && !strings.HasPrefix(host, "*")
 }
 
-// HostMatches reports whether host a matches pattern b or b matches a, as
+// HostsOverlap reports whether host a matches pattern b or b matches a, as
 // Istio matches hosts: "*.example.com" matches "a.example.com" and
 // "a.b.example.com" but not "example.com"; "*" matches everything. Both
 // hosts must already be expanded.

@@ -183,7 +183,7 @@ func conflictCandidates(v lint.View, s *networkingapi.Server, host string) []*li
 			add(v.Lookup(GatewayServersByPortHost, prefix+"~"))
 			continue
 		}
-		for _, k := range lint.HostLookupKeys(host) {
+		for _, k := range hostLookupKeys(host) {
 			add(v.Lookup(GatewayServersByPortHost, prefix+k))
 		}
 	}
@@ -462,4 +462,31 @@ func affectsConflictingGatewayServers(v lint.View, r *lint.Resource) []*lint.Res
 		}
 	}
 	return out
+}
+
+// hostLookupKeys returns the keys under which GatewayServersByPortHost
+// files the server hosts that match a concrete or wildcard host, whose
+// records are filed under lint.HostFileKeys.
+func hostLookupKeys(host string) []string {
+	keys := []string{host}
+	if host == "*" {
+		return keys
+	}
+	// Wildcard records that match host: *.b.c, *.c, *.
+	rest := host
+	if strings.HasPrefix(rest, "*.") {
+		rest = rest[2:]
+		// Records more specific than a wildcard query are filed under ~suffix.
+		keys = append(keys, "~"+rest)
+	}
+	for {
+		i := strings.IndexByte(rest, '.')
+		if i < 0 {
+			break
+		}
+		rest = rest[i+1:]
+		keys = append(keys, "*."+rest)
+	}
+	keys = append(keys, "*")
+	return keys
 }
