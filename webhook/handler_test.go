@@ -583,6 +583,23 @@ func TestHandlerIndexEvents(t *testing.T) {
 	}
 }
 
+// TestReconfigureMeshSettings: new mesh settings reach the checks even when
+// they differ only in a field the old comparison skipped (istioVersion).
+func TestReconfigureMeshSettings(t *testing.T) {
+	h := newTestHandler(t, handlerConfig{mode: ModeWarn}, vsWeb)
+	mesh := lint.DefaultMesh()
+	mesh.IstioVersion = "1.24.2"
+	if err := h.Reconfigure(mesh, lint.Settings{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.engine.Load().index.Mesh().IstioVersion; got != "1.24.2" {
+		t.Errorf("the checks' mesh has istioVersion %q after reconfigure, want 1.24.2", got)
+	}
+	if h.Len() != 1 {
+		t.Errorf("index holds %d resources after reconfigure, want 1", h.Len())
+	}
+}
+
 func TestTruncate(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"short", "short"},
