@@ -69,7 +69,7 @@ fuzz:
 	$(GO) test $(FUZZFLAGS) -fuzz '^FuzzHandler$$' ./webhook
 
 bench:
-	$(GO) test -run '^$$' -bench 'Lint(1k|10k|100k)$$' -benchmem -count 3 ./lint
+	$(GO) test -run '^$$' -bench 'Lint(1k|10k|100k)$$' -benchmem -count 3 ./lint/checks
 	$(GO) test -run '^$$' -bench . -benchmem ./webhook
 
 build:

@@ -25,6 +25,7 @@ import (
 	"github.com/meshlint/meshlint/cluster"
 	"github.com/meshlint/meshlint/config"
 	"github.com/meshlint/meshlint/lint"
+	"github.com/meshlint/meshlint/lint/checks"
 )
 
 // rendered is a rendering decoded into typed objects. Decoding rejects unknown fields, so a
@@ -415,7 +416,7 @@ func parseConfig(t *testing.T, c *rendered) *config.Config {
 	if !ok {
 		t.Fatalf("ConfigMap %s has no config.yaml: %v", c.configMap.Name, c.configMap.Data)
 	}
-	cfg, err := config.Parse("config.yaml", []byte(data), lint.Registry())
+	cfg, err := config.Parse("config.yaml", []byte(data), checks.Registry())
 	if err != nil {
 		t.Fatalf("the rendered config is not a valid meshlint config: %v\n%s", err, data)
 	}
@@ -497,7 +498,7 @@ func webhookKinds(t *testing.T) map[schema.GroupResource]lint.KindInfo {
 // behalf of other resources (Check.Affects takes it), so that deleting one
 // can cause findings elsewhere.
 func readByOtherChecks(kind lint.Kind) bool {
-	for _, c := range lint.Registry() {
+	for _, c := range checks.Registry() {
 		if c.Affects != nil && (slices.Contains(c.Reads, kind) || slices.Contains(c.Kinds, kind)) {
 			return true
 		}

@@ -21,6 +21,7 @@ import (
 	meshconfig "istio.io/api/mesh/v1alpha1"
 
 	"github.com/meshlint/meshlint/lint"
+	"github.com/meshlint/meshlint/lint/checks"
 	"github.com/meshlint/meshlint/lint/load"
 )
 
@@ -288,10 +289,9 @@ func (p *parser) tlsPorts(n *yaml.Node, m *lint.Mesh) {
 }
 
 func (p *parser) check(n *yaml.Node) *lint.Check {
-	for _, c := range p.registry {
-		if strings.EqualFold(c.ID, n.Value) || c.Name == n.Value {
-			return c
-		}
+	// ML000 internal-error is the engine's: no setting changes it.
+	if c := checks.Lookup(p.registry, n.Value); c != nil && c != lint.InternalError {
+		return c
 	}
 	p.fail(n, "unknown check %q (run `meshlint checks` for the list)", n.Value)
 	return nil

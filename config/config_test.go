@@ -10,6 +10,7 @@ import (
 	"github.com/meshlint/meshlint/config"
 	"github.com/meshlint/meshlint/lint"
 	"github.com/meshlint/meshlint/lint/load"
+	"github.com/meshlint/meshlint/lint/checks"
 )
 
 // contractExample is the config file of CONTRACT.md, verbatim.
@@ -33,7 +34,7 @@ failOn: warning
 `
 
 func TestParseContractExample(t *testing.T) {
-	c, err := config.Parse(".meshlint.yaml", []byte(contractExample), lint.Registry())
+	c, err := config.Parse(".meshlint.yaml", []byte(contractExample), checks.Registry())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +69,7 @@ func TestParseContractExample(t *testing.T) {
 // TestParseMeshConfigMap: mesh.configMap names the mesh ConfigMap of a
 // revisioned install; unset, it is "istio".
 func TestParseMeshConfigMap(t *testing.T) {
-	c, err := config.Parse("x.yaml", []byte("mesh:\n  configMap: istio-1-24\n"), lint.Registry())
+	c, err := config.Parse("x.yaml", []byte("mesh:\n  configMap: istio-1-24\n"), checks.Registry())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +83,7 @@ func TestParseMeshConfigMap(t *testing.T) {
 
 func TestParseDefaults(t *testing.T) {
 	for _, in := range []string{"", "# only a comment\n", "{}\n"} {
-		c, err := config.Parse("c.yaml", []byte(in), lint.Registry())
+		c, err := config.Parse("c.yaml", []byte(in), checks.Registry())
 		if err != nil {
 			t.Fatalf("%q: %v", in, err)
 		}
@@ -110,6 +111,8 @@ func TestParseErrors(t *testing.T) {
 		{"istioVersion not a string", "mesh:\n  istioVersion: [1.24]\n", 2, `mesh.istioVersion`},
 		{"bad port", "tlsPorts: [443, 70000]\n", 1, `"70000" is not a port number`},
 		{"unknown check", "checks:\n  ML999: off\n", 2, `unknown check "ML999"`},
+		{"internal-error is not configurable", "checks:\n  ML000: off\n", 2, `unknown check "ML000"`},
+		{"internal-error in an ignore rule", "ignore:\n  - checks: [internal-error]\n", 2, `unknown check "internal-error"`},
 		{"unknown check option", "checks:\n  retry-without-reset: {flagDefault: true}\n", 2, `unknown key "flagDefault" in checks.retry-without-reset`},
 		{"bad option type", "checks:\n  connect-timeout-too-low:\n    min: soon\n", 3, `not a duration`},
 		{"bad severity", "checks:\n  ML004: {severity: loud}\n", 2, `"loud" is not a severity`},
@@ -123,7 +126,7 @@ func TestParseErrors(t *testing.T) {
 		{"duplicate mesh key", "mesh:\n  mtls: STRICT\n  mtls: DISABLE\n", 3, `"mtls" is given twice`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := config.Parse("x.yaml", []byte(tc.in), lint.Registry())
+			_, err := config.Parse("x.yaml", []byte(tc.in), checks.Registry())
 			if err == nil {
 				t.Fatalf("no error for:\n%s", tc.in)
 			}
@@ -142,7 +145,7 @@ func TestParseErrors(t *testing.T) {
 // the checks that depend on it (ML023's auto-allocation default, ML026).
 func TestIstioVersion(t *testing.T) {
 	for _, v := range []string{"1.24", "1.24.2", "1.25.0-distroless", "1.26.1+build.3"} {
-		c, err := config.Parse("x.yaml", []byte("mesh:\n  istioVersion: "+v+"\n"), lint.Registry())
+		c, err := config.Parse("x.yaml", []byte("mesh:\n  istioVersion: "+v+"\n"), checks.Registry())
 		if err != nil {
 			t.Fatalf("istioVersion %s: %v", v, err)
 		}
@@ -153,7 +156,7 @@ func TestIstioVersion(t *testing.T) {
 }
 
 func TestLoadMissingFile(t *testing.T) {
-	_, err := config.Load("does-not-exist.yaml", lint.Registry())
+	_, err := config.Load("does-not-exist.yaml", checks.Registry())
 	if err == nil || !strings.Contains(err.Error(), "does-not-exist.yaml") {
 		t.Fatalf("got %v, want an error naming the file", err)
 	}

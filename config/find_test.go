@@ -9,12 +9,12 @@ import (
 	"testing"
 
 	"github.com/meshlint/meshlint/config"
-	"github.com/meshlint/meshlint/lint"
 	"github.com/meshlint/meshlint/lint/load"
+	"github.com/meshlint/meshlint/lint/checks"
 )
 
 func TestParseExclude(t *testing.T) {
-	c, err := config.Parse("c.yaml", []byte("exclude: [vendor, \"deploy/legacy/**\"]\n"), lint.Registry())
+	c, err := config.Parse("c.yaml", []byte("exclude: [vendor, \"deploy/legacy/**\"]\n"), checks.Registry())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +25,7 @@ func TestParseExclude(t *testing.T) {
 		{"exclude: {a: b}\n", "exclude must be a list of strings"},
 		{"exclude: [\"a[b\"]\n", "unclosed ["},
 	} {
-		_, err := config.Parse("c.yaml", []byte(tc.data), lint.Registry())
+		_, err := config.Parse("c.yaml", []byte(tc.data), checks.Registry())
 		var ce load.InputError
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !errors.As(err, &ce) || ce.Line != 1 {
 			t.Errorf("%q: error %v, want %q on line 1", tc.data, err, tc.want)

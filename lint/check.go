@@ -101,6 +101,16 @@ type Check struct {
 	// elsewhere. Nil for checks that read nothing but the resource they run
 	// on. A meta-test holds it to what Run reads on every firing fixture.
 	Affects func(v View, changed *Resource) []*Resource
+	// ReportsUndecoded marks the check that reports fields which did not
+	// decode (invalid-spec): the runner keeps its findings on such fields,
+	// where it drops every other check's (see Resource.Problems).
+	ReportsUndecoded bool
+}
+
+// Named reports whether idOrName names the check: its ID in any case, or
+// its name.
+func (c *Check) Named(idOrName string) bool {
+	return strings.EqualFold(c.ID, idOrName) || c.Name == idOrName
 }
 
 // Option returns the declared option by name, or nil.

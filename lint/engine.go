@@ -64,7 +64,7 @@ func NewRunner(checks []*Check, s Settings) (*Runner, error) {
 	rn := &Runner{settings: s, byKind: map[Kind][]*Check{}, affectedBy: map[Kind][]*Check{}}
 	seenTable := map[*Table]bool{}
 	for _, c := range checks {
-		if s.Disabled[c.ID] || c.Run == nil {
+		if s.Disabled[c.ID] {
 			continue
 		}
 		rn.checks = append(rn.checks, c)
@@ -88,8 +88,8 @@ func NewRunner(checks []*Check, s Settings) (*Runner, error) {
 	return rn, nil
 }
 
-// Validate checks a registry: unique IDs and names, and the docs every
-// check must carry.
+// Validate checks a registry: unique IDs and names, the docs every check
+// must carry, its kinds and its run function.
 func Validate(checks []*Check) error {
 	ids, names := map[string]bool{}, map[string]bool{}
 	for _, c := range checks {
@@ -104,6 +104,8 @@ func Validate(checks []*Check) error {
 			return fmt.Errorf("check %s %s: summary and remediation are required", c.ID, c.Name)
 		case len(c.Kinds) == 0:
 			return fmt.Errorf("check %s %s: declares no kinds", c.ID, c.Name)
+		case c.Run == nil:
+			return fmt.Errorf("check %s %s: has no run function", c.ID, c.Name)
 		}
 		ids[c.ID], names[c.Name] = true, true
 	}
@@ -193,32 +195,32 @@ func (w *worker) add(f Finding) {
 	w.out = append(w.out, f)
 }
 
-// restsOnUndecoded reports whether a finding of another check than
-// invalid-spec speaks of a field that did not decode: the field it points at
+// restsOnUndecoded reports whether a finding of a check other than the one
+// that reports undecoded fields (Check.ReportsUndecoded) speaks of a field that did not decode: the field it points at
 // (or one above it) has a schema problem, or a value below it had the wrong
 // type or an unknown enum value and so was read as its zero value
 // (tls: {mode: MUTAL} must not also be "tls mode DISABLE"). Unknown fields
 // do not count below the finding: the API server drops them, and what the
 // check read is what applies.
 func restsOnUndecoded(f Finding) bool {
-	if f.Check.ID == "ML016" {
+	if f.Check.ReportsUndecoded {
 		return false
 	}
 	for _, p := range f.Resource.Problems {
-		if pathAtOrBelow(f.Path, p.Path) {
+		if PathAtOrBelow(f.Path, p.Path) {
 			return true
 		}
-		if f.Path != "" && pathAtOrBelow(p.Path, f.Path) && !strings.HasPrefix(p.Message, "unknown field") {
+		if f.Path != "" && PathAtOrBelow(p.Path, f.Path) && !strings.HasPrefix(p.Message, "unknown field") {
 			return true
 		}
 	}
 	return false
 }
 
-// pathAtOrBelow reports whether field path p is at or below field path
+// PathAtOrBelow reports whether field path p is at or below field path
 // parent ("" is the whole resource). Checks use it to ask whether a field
 // they read, or one above it, failed to decode.
-func pathAtOrBelow(p, parent string) bool {
+func PathAtOrBelow(p, parent string) bool {
 	if !strings.HasPrefix(p, parent) {
 		return false
 	}
@@ -259,7 +261,7 @@ func (rn *Runner) silenced(c *Check, r *Resource) bool {
 }
 
 func matchCheck(s string, c *Check) bool {
-	return s == "*" || strings.EqualFold(s, c.ID) || s == c.Name
+	return s == "*" || c.Named(s)
 }
 
 func (rule IgnoreRule) matches(c *Check, r *Resource) bool {

@@ -38,17 +38,3 @@ func (r *Resource) GatewayAPI() *GatewayAPIObject {
 	o, _ := r.Object.(*GatewayAPIObject)
 	return o
 }
-
-// HTTPRoutesByBackend files HTTPRoutes and GRPCRoutes (plaintext HTTP to
-// their backends) by the expanded hosts of their backends.
-var HTTPRoutesByBackend = HostTable("httproutes-by-backend", KindGatewayAPIRoute, func(r *Resource, m *Mesh) []string {
-	o := r.GatewayAPI()
-	if o.SourceKind != "HTTPRoute" && o.SourceKind != "GRPCRoute" {
-		return nil
-	}
-	var out []string
-	for _, b := range o.Backends {
-		out = append(out, b.Host(m.DomainSuffix))
-	}
-	return out
-})

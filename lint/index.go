@@ -61,13 +61,13 @@ type View interface {
 //
 // The keys it looks up are substrings of host, so a lookup allocates only
 // its result: the record filed under host itself, those filed under each
-// parent domain's wildcard (".b.c" for "*.b.c", see hostIndexKey), and
+// parent domain's wildcard (".b.c" for "*.b.c", see HostIndexKey), and
 // "*"; for a wildcard query also "~b.c", every record under b.c.
 func LookupHost(v View, t *Table, host string) []*Resource {
 	if host == "*" {
 		return v.List(t.Kind)
 	}
-	out := v.Lookup(t, hostIndexKey(host))
+	out := v.Lookup(t, HostIndexKey(host))
 	rest := host
 	if strings.HasPrefix(host, "*.") {
 		rest = host[1:]
@@ -86,17 +86,17 @@ func LookupHost(v View, t *Table, host string) []*Resource {
 	return slices.CompactFunc(out, func(a, b *Resource) bool { return a == b })
 }
 
-// hostIndexKey is the key a host is filed under in a host table: the host,
+// HostIndexKey is the key a host is filed under in a host table: the host,
 // or for a wildcard "*.b.c" the suffix ".b.c" that every host it matches
 // ends with, so that a lookup finds it with a substring of its own host.
-func hostIndexKey(h string) string {
+func HostIndexKey(h string) string {
 	if strings.HasPrefix(h, "*.") {
 		return h[1:]
 	}
 	return h
 }
 
-// hostOfIndexKey undoes hostIndexKey.
+// hostOfIndexKey undoes HostIndexKey.
 func hostOfIndexKey(k string) string {
 	if strings.HasPrefix(k, ".") {
 		return "*" + k
@@ -125,9 +125,6 @@ type Index struct {
 	// frozen indexes (BuildIndex) take no more changes and are read
 	// without locking: the CLI's, built once and then read by every check.
 	frozen bool
-	// static indexes (BuildIndex) never remove anything, so they do not
-	// remember where each resource was filed.
-	static bool
 	base   Mesh
 	mesh   Mesh
 	full   bool
@@ -146,7 +143,8 @@ type Index struct {
 	// under the write lock, or once (frozen indexes).
 	suffixes map[*Table]*suffixBuckets
 	// fileKeys remembers the keys each resource was filed under, so that
-	// Remove takes it out without recomputing them.
+	// Remove takes it out without recomputing them. Frozen indexes, built
+	// in one go and never changed, do not fill it.
 	fileKeys map[*Resource][]tableKey
 }
 
@@ -162,9 +160,10 @@ type tableKey struct {
 }
 
 // NewIndex returns an empty index with the base mesh settings (from the
-// config file) and the tables to maintain. full says whether the index will
-// hold the whole cluster.
+// config file, Normalized) and the tables to maintain. full says whether the
+// index will hold the whole cluster.
 func NewIndex(base Mesh, full bool, tables []*Table) *Index {
+	base = base.Normalized()
 	ix := &Index{
 		base: base, mesh: base, full: full,
 		byKey:    map[Key]*Resource{},
@@ -197,7 +196,6 @@ func NewIndex(base Mesh, full bool, tables []*Table) *Index {
 // goroutine.
 func BuildIndex(base Mesh, full bool, tables []*Table, resources []*Resource) *Index {
 	ix := NewIndex(base, full, tables)
-	ix.static = true
 	ix.byKey = make(map[Key]*Resource, len(resources))
 	keys := make([]Key, len(resources))
 	for i, r := range resources {
@@ -248,7 +246,7 @@ func BuildIndex(base Mesh, full bool, tables []*Table, resources []*Resource) *I
 				}
 				for _, key := range t.Keys(r, &ix.base) {
 					if t.hosts {
-						key = hostIndexKey(key)
+						key = HostIndexKey(key)
 					}
 					entries[key] = append(entries[key], r)
 				}
@@ -320,7 +318,7 @@ func (ix *Index) addLocked(r *Resource) {
 		}
 		for _, key := range t.Keys(r, &ix.base) {
 			if t.hosts {
-				key = hostIndexKey(key)
+				key = HostIndexKey(key)
 			}
 			ix.entries[t][key] = append(ix.entries[t][key], r)
 			fks = append(fks, tableKey{t, key})
@@ -331,7 +329,7 @@ func (ix *Index) addLocked(r *Resource) {
 			}
 		}
 	}
-	if len(fks) > 0 && !ix.static {
+	if len(fks) > 0 {
 		ix.fileKeys[r] = fks
 	}
 	if r.Kind == KindMeshConfig {
@@ -397,7 +395,7 @@ func removeFrom(m map[string][]*Resource, key string, r *Resource) {
 // belongs to: one per parent domain ("a.b.c" is under ~b.c and ~c;
 // "*.b.c" is under ~b.c and ~c).
 func hostSuffixKeys(host string) []string {
-	return hostFileKeys(host)[1:]
+	return HostFileKeys(host)[1:]
 }
 
 // buildSuffixesLocked files every record of host table t under its parent
@@ -580,7 +578,8 @@ type filed struct {
 }
 
 func (o *overlay) Mesh() *Mesh { m := *o.mesh; return &m }
-func (o *overlay) Full() bool  { return o.base.full }
+
+func (o *overlay) Full() bool { return o.base.full }
 
 func (o *overlay) Get(k Key) *Resource {
 	if r := o.top[k]; r != nil {
@@ -661,7 +660,7 @@ func (o *overlay) filed(t *Table, hidden bool) *overlayFiled {
 	file := func(out []filed, r *Resource) []filed {
 		for _, key := range t.Keys(r, &o.base.base) {
 			if t.hosts {
-				key = hostIndexKey(key)
+				key = HostIndexKey(key)
 				for _, s := range hostSuffixKeys(hostOfIndexKey(key)) {
 					out = append(out, filed{s, r})
 				}

@@ -2,6 +2,7 @@ package lint_test
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -11,6 +12,30 @@ import (
 
 	"github.com/meshlint/meshlint/lint"
 )
+
+// drByHost and vsByHost are synthetic host tables, so that the engine's
+// tests do not depend on the catalog: a short host expands to
+// <host>.<ns>.svc.<domainSuffix>, other hosts are filed as written.
+var (
+	drByHost = lint.HostTable("test-destinationrules-by-host", lint.KindDestinationRule, func(r *lint.Resource, m *lint.Mesh) []string {
+		return []string{testExpand(r.DestinationRule().Spec.GetHost(), r.Namespace(), m)}
+	})
+	vsByHost = lint.HostTable("test-virtualservices-by-host", lint.KindVirtualService, func(r *lint.Resource, m *lint.Mesh) []string {
+		var out []string
+		for _, h := range r.VirtualService().Spec.GetHosts() {
+			out = append(out, testExpand(h, r.Namespace(), m))
+		}
+		return out
+	})
+)
+
+func testExpand(h, ns string, m *lint.Mesh) string {
+	h = strings.ToLower(h)
+	if h == "" || strings.Contains(h, ".") || strings.HasPrefix(h, "*") {
+		return h
+	}
+	return h + "." + ns + ".svc." + m.DomainSuffix
+}
 
 func dr(ns, name, host string) *lint.Resource {
 	o := &networkingv1.DestinationRule{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
@@ -36,7 +61,7 @@ func names(rs []*lint.Resource) []string {
 // index: concrete queries find wildcard records, wildcard queries find the
 // records they cover, and "*" matches everything.
 func TestLookupHost(t *testing.T) {
-	ix := lint.NewIndex(lint.DefaultMesh(), false, []*lint.Table{lint.DestinationRulesByHost})
+	ix := lint.NewIndex(lint.DefaultMesh(), false, []*lint.Table{drByHost})
 	addAll(ix, []*lint.Resource{
 		dr("a", "exact", "api.example.com"),
 		dr("a", "wild", "*.example.com"),
@@ -61,7 +86,7 @@ func TestLookupHost(t *testing.T) {
 		{"*", []string{"all", "deep", "exact", "narrow-wild", "other", "short", "wild"}},
 	} {
 		t.Run(tc.host, func(t *testing.T) {
-			if diff := cmp.Diff(tc.want, names(lint.LookupHost(ix, lint.DestinationRulesByHost, tc.host))); diff != "" {
+			if diff := cmp.Diff(tc.want, names(lint.LookupHost(ix, drByHost, tc.host))); diff != "" {
 				t.Errorf("LookupHost(%q) (-want +got):\n%s", tc.host, diff)
 			}
 		})
@@ -79,7 +104,7 @@ func TestLookupHost(t *testing.T) {
 		{"v1.api.example.com", []string{"all", "narrow-wild"}},
 		{"api.example.org", []string{"all", "other", "wild"}},
 	} {
-		if diff := cmp.Diff(tc.want, names(lint.LookupHost(ix, lint.DestinationRulesByHost, tc.host))); diff != "" {
+		if diff := cmp.Diff(tc.want, names(lint.LookupHost(ix, drByHost, tc.host))); diff != "" {
 			t.Errorf("after remove/replace, LookupHost(%q) (-want +got):\n%s", tc.host, diff)
 		}
 	}
@@ -88,14 +113,14 @@ func TestLookupHost(t *testing.T) {
 // TestOverlay: the webhook's view, with the incoming object standing in for
 // its stored version and a deleted one hidden, without touching the index.
 func TestOverlay(t *testing.T) {
-	ix := lint.NewIndex(lint.DefaultMesh(), true, []*lint.Table{lint.DestinationRulesByHost})
+	ix := lint.NewIndex(lint.DefaultMesh(), true, []*lint.Table{drByHost})
 	addAll(ix, []*lint.Resource{dr("a", "one", "x.example.com"), dr("a", "two", "y.example.com")})
 	v := lint.Overlay(ix, []*lint.Resource{dr("a", "one", "y.example.com")},
 		lint.Key{Kind: lint.KindDestinationRule, Namespace: "a", Name: "two"})
-	if got := names(lint.LookupHost(v, lint.DestinationRulesByHost, "x.example.com")); len(got) != 0 {
+	if got := names(lint.LookupHost(v, drByHost, "x.example.com")); len(got) != 0 {
 		t.Errorf("stored version still visible under its old host: %v", got)
 	}
-	if diff := cmp.Diff([]string{"one"}, names(lint.LookupHost(v, lint.DestinationRulesByHost, "y.example.com"))); diff != "" {
+	if diff := cmp.Diff([]string{"one"}, names(lint.LookupHost(v, drByHost, "y.example.com"))); diff != "" {
 		t.Errorf("overlay (-want +got):\n%s", diff)
 	}
 	if got := v.Get(lint.Key{Kind: lint.KindDestinationRule, Namespace: "a", Name: "two"}); got != nil {
@@ -108,11 +133,11 @@ func TestOverlay(t *testing.T) {
 		t.Error("overlay lost the index's visibility")
 	}
 	// The overlaid resource answers wildcard queries in both directions.
-	if diff := cmp.Diff([]string{"one"}, names(lint.LookupHost(v, lint.DestinationRulesByHost, "*.example.com"))); diff != "" {
+	if diff := cmp.Diff([]string{"one"}, names(lint.LookupHost(v, drByHost, "*.example.com"))); diff != "" {
 		t.Errorf("wildcard query over the overlay (-want +got):\n%s", diff)
 	}
 	w := lint.Overlay(ix, []*lint.Resource{dr("b", "wild", "*.example.com")})
-	if diff := cmp.Diff([]string{"one", "wild"}, names(lint.LookupHost(w, lint.DestinationRulesByHost, "x.example.com"))); diff != "" {
+	if diff := cmp.Diff([]string{"one", "wild"}, names(lint.LookupHost(w, drByHost, "x.example.com"))); diff != "" {
 		t.Errorf("overlaid wildcard record (-want +got):\n%s", diff)
 	}
 }
@@ -121,9 +146,9 @@ func TestOverlay(t *testing.T) {
 // and through an overlay that replaces, hides and adds resources.
 func TestCount(t *testing.T) {
 	rs := []*lint.Resource{dr("a", "one", "x.example.com"), dr("a", "two", "x.example.com"), dr("a", "three", "y.example.com")}
-	ix := lint.NewIndex(lint.DefaultMesh(), true, []*lint.Table{lint.DestinationRulesByHost})
+	ix := lint.NewIndex(lint.DefaultMesh(), true, []*lint.Table{drByHost})
 	addAll(ix, rs)
-	frozen := lint.BuildIndex(lint.DefaultMesh(), true, []*lint.Table{lint.DestinationRulesByHost}, rs)
+	frozen := lint.BuildIndex(lint.DefaultMesh(), true, []*lint.Table{drByHost}, rs)
 	views := map[string]lint.View{
 		"index":  ix,
 		"frozen": frozen,
@@ -138,10 +163,10 @@ func TestCount(t *testing.T) {
 	}
 	for name, v := range views {
 		for host, n := range want[name] {
-			if got := v.Count(lint.DestinationRulesByHost, host); got != n {
+			if got := v.Count(drByHost, host); got != n {
 				t.Errorf("%s: Count(%q) = %d, want %d", name, host, got, n)
 			}
-			if got := len(v.Lookup(lint.DestinationRulesByHost, host)); got != n {
+			if got := len(v.Lookup(drByHost, host)); got != n {
 				t.Errorf("%s: len(Lookup(%q)) = %d, want %d", name, host, got, n)
 			}
 		}
@@ -156,17 +181,17 @@ func TestFrozenIndexConcurrentWildcards(t *testing.T) {
 	for i := 0; i < 50; i++ {
 		rs = append(rs, dr("a", fmt.Sprintf("dr-%d", i), fmt.Sprintf("s%d.example.com", i)))
 	}
-	ix := lint.BuildIndex(lint.DefaultMesh(), false, []*lint.Table{lint.DestinationRulesByHost, lint.VirtualServicesByHost}, rs)
+	ix := lint.BuildIndex(lint.DefaultMesh(), false, []*lint.Table{drByHost, vsByHost}, rs)
 	var wg sync.WaitGroup
 	errs := make(chan string, 16)
 	for g := 0; g < 8; g++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if n := len(lint.LookupHost(ix, lint.DestinationRulesByHost, "*.example.com")); n != 50 {
+			if n := len(lint.LookupHost(ix, drByHost, "*.example.com")); n != 50 {
 				errs <- fmt.Sprintf("got %d destination rules, want 50", n)
 			}
-			if n := len(lint.LookupHost(ix, lint.VirtualServicesByHost, "*.example.com")); n != 0 {
+			if n := len(lint.LookupHost(ix, vsByHost, "*.example.com")); n != 0 {
 				errs <- fmt.Sprintf("got %d virtual services, want 0", n)
 			}
 		}()
@@ -186,12 +211,12 @@ func TestBuildIndexMatchesAdd(t *testing.T) {
 		dr("a", "two", "*.example.com"),
 		dr("b", "one", "y.example.com"),
 	}
-	tables := []*lint.Table{lint.DestinationRulesByHost}
+	tables := []*lint.Table{drByHost}
 	built := lint.BuildIndex(lint.DefaultMesh(), false, tables, rs)
 	added := lint.NewIndex(lint.DefaultMesh(), false, tables)
 	addAll(added, rs)
 	for _, host := range []string{"x.example.com", "y.example.com", "*.example.com", "z.example.com"} {
-		b, a := names(lint.LookupHost(built, lint.DestinationRulesByHost, host)), names(lint.LookupHost(added, lint.DestinationRulesByHost, host))
+		b, a := names(lint.LookupHost(built, drByHost, host)), names(lint.LookupHost(added, drByHost, host))
 		if diff := cmp.Diff(a, b); diff != "" {
 			t.Errorf("%s: BuildIndex differs from Add (-add +build):\n%s", host, diff)
 		}
@@ -217,7 +242,7 @@ func TestVariants(t *testing.T) {
 			at(dr("a", "one", "y.example.com"), "a-step1.yaml", 1),
 		}
 	}
-	tables := []*lint.Table{lint.DestinationRulesByHost}
+	tables := []*lint.Table{drByHost}
 	key := lint.Key{Kind: lint.KindDestinationRule, Namespace: "a", Name: "one"}
 	files := func(rs []*lint.Resource) []string {
 		out := []string{}
@@ -241,7 +266,7 @@ func TestVariants(t *testing.T) {
 			"y.example.com": {"one", "two"},
 			"*.example.com": {"one", "one", "two"},
 		} {
-			if diff := cmp.Diff(want, names(lint.LookupHost(ix, lint.DestinationRulesByHost, host))); diff != "" {
+			if diff := cmp.Diff(want, names(lint.LookupHost(ix, drByHost, host))); diff != "" {
 				t.Errorf("order %v: %s (-want +got):\n%s", order, host, diff)
 			}
 		}
@@ -251,7 +276,7 @@ func TestVariants(t *testing.T) {
 	}
 	added := lint.NewIndex(lint.DefaultMesh(), false, tables)
 	addAll(added, mk())
-	if diff := cmp.Diff([]string{"two"}, names(lint.LookupHost(added, lint.DestinationRulesByHost, "x.example.com"))); diff != "" {
+	if diff := cmp.Diff([]string{"two"}, names(lint.LookupHost(added, drByHost, "x.example.com"))); diff != "" {
 		t.Errorf("Add: replaced resource still filed under its old host (-want +got):\n%s", diff)
 	}
 	if n := len(added.Variants(key)); n != 1 {

@@ -1,6 +1,9 @@
 package lint
 
 import (
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	meshconfig "istio.io/api/mesh/v1alpha1"
@@ -72,9 +75,24 @@ type Mesh struct {
 	RegistryOnly bool
 }
 
+// DefaultDomainSuffix is Istio's default domain suffix.
+const DefaultDomainSuffix = "cluster.local"
+
 // DefaultMesh returns Istio's defaults.
 func DefaultMesh() Mesh {
-	return Mesh{RootNamespace: "istio-system", DomainSuffix: "cluster.local", TLSPorts: []uint32{443}}
+	return Mesh{RootNamespace: "istio-system", DomainSuffix: DefaultDomainSuffix, TLSPorts: []uint32{443}}
+}
+
+// Normalized returns m with DomainSuffix in the one form checks and tables
+// read: without a leading dot, and DefaultDomainSuffix when empty. An Index
+// normalises the mesh it is given, so that a View's Mesh and the mesh its
+// tables' Keys get always carry a domain suffix.
+func (m Mesh) Normalized() Mesh {
+	m.DomainSuffix = strings.TrimPrefix(m.DomainSuffix, ".")
+	if m.DomainSuffix == "" {
+		m.DomainSuffix = DefaultDomainSuffix
+	}
+	return m
 }
 
 // MeshConfigMap returns the name of the mesh ConfigMap: ConfigMap, or
@@ -84,6 +102,25 @@ func (m *Mesh) MeshConfigMap() string {
 		return "istio"
 	}
 	return m.ConfigMap
+}
+
+// Equal reports whether two mesh settings are the same: every field is
+// compared, and a ConfigMap of "" is "istio". The webhook keeps its index
+// when a new config leaves the mesh settings Equal, and rebuilds it when
+// not.
+func (m *Mesh) Equal(o *Mesh) bool {
+	return m.MTLS == o.MTLS &&
+		(m.EnableAutoMtls == nil) == (o.EnableAutoMtls == nil) &&
+		(m.EnableAutoMtls == nil || *m.EnableAutoMtls == *o.EnableAutoMtls) &&
+		m.RootNamespace == o.RootNamespace &&
+		m.MeshConfigMap() == o.MeshConfigMap() &&
+		m.DomainSuffix == o.DomainSuffix &&
+		m.ConnectTimeout == o.ConnectTimeout &&
+		slices.Equal(m.TLSPorts, o.TLSPorts) &&
+		(m.ProxyMetadata == nil) == (o.ProxyMetadata == nil) &&
+		maps.Equal(m.ProxyMetadata, o.ProxyMetadata) &&
+		m.IstioVersion == o.IstioVersion &&
+		m.RegistryOnly == o.RegistryOnly
 }
 
 // AutoMtls reports whether auto mTLS is on (Istio's default).

@@ -137,7 +137,7 @@ func catalogMarkdown(w io.Writer, checks []*lint.Check) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintln(bw, "# meshlint checks")
 	fmt.Fprintln(bw)
-	fmt.Fprintln(bw, "<!-- Generated from the registry (lint/registry.go) by `meshlint checks -o markdown`;")
+	fmt.Fprintln(bw, "<!-- Generated from the registry (lint/checks/registry.go) by `meshlint checks -o markdown`;")
 	fmt.Fprintln(bw, "     do not edit. Regenerate with: go test ./cmd/meshlint -run TestDocs -update -->")
 	fmt.Fprintln(bw)
 	fmt.Fprintln(bw, "IDs and names are permanent: use either in `--enable`, `--disable`, the config file's")

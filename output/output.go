@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/meshlint/meshlint/lint"
+	"github.com/meshlint/meshlint/lint/checks"
 	"github.com/meshlint/meshlint/lint/load"
 )
 
@@ -84,7 +85,7 @@ func plural(n int, word string) string {
 type Options struct {
 	// Color turns on ANSI colour in the text format.
 	Color bool
-	// Checks are the rules the SARIF format describes; lint.Registry() and
+	// Checks are the rules the SARIF format describes; checks.Registry() and
 	// lint.InternalError when nil.
 	Checks []*lint.Check
 	// Version is the tool version SARIF records.
@@ -94,7 +95,7 @@ type Options struct {
 func (o Options) checks() []*lint.Check {
 	cs := o.Checks
 	if cs == nil {
-		cs = lint.Registry()
+		cs = checks.Registry()
 	}
 	if !slices.Contains(cs, lint.InternalError) {
 		cs = append([]*lint.Check{lint.InternalError}, cs...)

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/meshlint/meshlint/lint"
+	"github.com/meshlint/meshlint/lint/checks"
 )
 
 // TestCatalogCausedFindings runs the real catalog through the handler: a
@@ -120,7 +121,7 @@ spec:
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newTestHandler(t, handlerConfig{mode: ModeWarn, checks: lint.Registry()}, tc.cluster...)
+			h := newTestHandler(t, handlerConfig{mode: ModeWarn, checks: checks.Registry()}, tc.cluster...)
 			resp := handle(h, request(t, admissionv1.Update, tc.change))
 			if !resp.Allowed {
 				t.Fatalf("denied in warn mode: %+v", resp.Result)
@@ -202,7 +203,7 @@ spec:
 		{"unreferenced gateway", handlerConfig{mode: ModeEnforce, denyDeletes: true}, unrelated, true, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.cfg.checks = lint.Registry()
+			tc.cfg.checks = checks.Registry()
 			h := newTestHandler(t, tc.cfg, gateway, vs, dr, unrelated)
 			resp := handle(h, deleteRequest(t, tc.deleted))
 			if resp.Allowed != tc.wantAllowed {
@@ -250,7 +251,7 @@ spec:
     hosts: ["*"]
 `)[0]
 	var asked []lint.Key
-	h := newTestHandler(t, handlerConfig{mode: ModeWarn, checks: []*lint.Check{lint.GatewayNotFound}})
+	h := newTestHandler(t, handlerConfig{mode: ModeWarn, checks: []*lint.Check{checks.GatewayNotFound}})
 	h.opts.Live = func(_ context.Context, k lint.Key) (*lint.Resource, bool, error) {
 		asked = append(asked, k)
 		if k == fresh.Key() {

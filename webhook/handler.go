@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/meshlint/meshlint/lint"
+	"github.com/meshlint/meshlint/lint/checks"
 	"github.com/meshlint/meshlint/lint/load"
 )
 
@@ -80,7 +81,7 @@ type HandlerOptions struct {
 	Timeout time.Duration
 	// Metrics records findings; nil records nothing.
 	Metrics *Metrics
-	// Checks are the checks to run (lint.Registry() when nil).
+	// Checks are the checks to run (checks.Registry() when nil).
 	Checks []*lint.Check
 	// Live, when set, confirms with the API server what the cache says is
 	// absent before a check reports it missing (see liveView).
@@ -143,7 +144,7 @@ func NewHandler(mesh lint.Mesh, settings lint.Settings, opts HandlerOptions) (*H
 		opts.Timeout = DefaultTimeout
 	}
 	if opts.Checks == nil {
-		opts.Checks = lint.Registry()
+		opts.Checks = checks.Registry()
 	}
 	h := &Handler{opts: opts, workers: make(chan func())}
 	for range 4 * runtime.GOMAXPROCS(0) {
@@ -209,7 +210,7 @@ func (h *Handler) Reconfigure(mesh lint.Mesh, settings lint.Settings) error {
 	old := h.engine.Load()
 	var e *engine
 	var err error
-	if meshEqual(old.mesh, mesh) {
+	if old.mesh.Equal(&mesh) {
 		rn, rerr := lint.NewRunner(h.opts.Checks, settings)
 		if rerr != nil {
 			return fmt.Errorf("building the check runner: %w", rerr)
@@ -220,20 +221,6 @@ func (h *Handler) Reconfigure(mesh lint.Mesh, settings lint.Settings) error {
 	}
 	h.engine.Store(e)
 	return nil
-}
-
-func meshEqual(a, b lint.Mesh) bool {
-	if a.MTLS != b.MTLS || a.RootNamespace != b.RootNamespace || a.MeshConfigMap() != b.MeshConfigMap() || a.DomainSuffix != b.DomainSuffix ||
-		a.ConnectTimeout != b.ConnectTimeout || (a.EnableAutoMtls == nil) != (b.EnableAutoMtls == nil) ||
-		(a.EnableAutoMtls != nil && *a.EnableAutoMtls != *b.EnableAutoMtls) || len(a.TLSPorts) != len(b.TLSPorts) {
-		return false
-	}
-	for i := range a.TLSPorts {
-		if a.TLSPorts[i] != b.TLSPorts[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // Upsert files a cluster resource in the index (informer add and update).

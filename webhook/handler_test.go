@@ -24,6 +24,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/meshlint/meshlint/lint"
+	"github.com/meshlint/meshlint/lint/checks"
 	"github.com/meshlint/meshlint/lint/load"
 )
 
@@ -42,17 +43,17 @@ var (
 		ID: "TST001", Name: "http-on-passthrough", Severity: lint.SeverityError,
 		Kinds: []lint.Kind{lint.KindVirtualService}, Summary: "s", Remediation: "Fix it.",
 		Reads:  []lint.Kind{lint.KindGateway},
-		Tables: []*lint.Table{lint.VirtualServicesByGateway},
+		Tables: []*lint.Table{checks.VirtualServicesByGateway},
 		// A Gateway's change speaks to the VirtualServices bound to it.
 		Affects: func(v lint.View, r *lint.Resource) []*lint.Resource {
-			return v.Lookup(lint.VirtualServicesByGateway, r.Namespace()+"/"+r.Name())
+			return v.Lookup(checks.VirtualServicesByGateway, r.Namespace()+"/"+r.Name())
 		},
 		Run: func(p *lint.Pass) {
 			if len(p.Resource.VirtualService().Spec.GetHttp()) == 0 {
 				return
 			}
-			for _, ref := range lint.VirtualServiceGateways(p.Resource) {
-				ns, name := lint.SplitRef(ref)
+			for _, ref := range checks.VirtualServiceGateways(p.Resource) {
+				ns, name := checks.SplitRef(ref)
 				gw := p.View.Get(lint.Key{Kind: lint.KindGateway, Namespace: ns, Name: name})
 				if gw == nil {
 					continue
@@ -579,6 +580,23 @@ func TestHandlerIndexEvents(t *testing.T) {
 	}
 	if resp := handle(h, req); len(resp.Warnings) != 1 {
 		t.Fatalf("warnings after reconfigure = %q, want one", resp.Warnings)
+	}
+}
+
+// TestReconfigureMeshSettings: new mesh settings reach the checks even when
+// they differ only in a field the old comparison skipped (istioVersion).
+func TestReconfigureMeshSettings(t *testing.T) {
+	h := newTestHandler(t, handlerConfig{mode: ModeWarn}, vsWeb)
+	mesh := lint.DefaultMesh()
+	mesh.IstioVersion = "1.24.2"
+	if err := h.Reconfigure(mesh, lint.Settings{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.engine.Load().index.Mesh().IstioVersion; got != "1.24.2" {
+		t.Errorf("the checks' mesh has istioVersion %q after reconfigure, want 1.24.2", got)
+	}
+	if h.Len() != 1 {
+		t.Errorf("index holds %d resources after reconfigure, want 1", h.Len())
 	}
 }
 

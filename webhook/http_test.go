@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/meshlint/meshlint/lint"
+	"github.com/meshlint/meshlint/lint/checks"
 )
 
 // serve posts body to the handler the way the webhook server mounts it.
@@ -127,8 +128,8 @@ func FuzzHandler(f *testing.F) {
 		f.Add([]byte(s), false, uint8(0))
 		f.Add([]byte(s), true, uint8(2))
 	}
-	warn := newTestHandler(f, handlerConfig{mode: ModeWarn, timeout: time.Second, checks: append(lint.Registry(), testChecks...)}, gatewaySimple, vsWeb, vsOther)
-	enforce := newTestHandler(f, handlerConfig{mode: ModeEnforce, timeout: time.Second, severity: lint.SeverityInfo, checks: append(lint.Registry(), testChecks...)}, gatewaySimple, vsWeb, vsOther)
+	warn := newTestHandler(f, handlerConfig{mode: ModeWarn, timeout: time.Second, checks: append(checks.Registry(), testChecks...)}, gatewaySimple, vsWeb, vsOther)
+	enforce := newTestHandler(f, handlerConfig{mode: ModeEnforce, timeout: time.Second, severity: lint.SeverityInfo, checks: append(checks.Registry(), testChecks...)}, gatewaySimple, vsWeb, vsOther)
 	f.Fuzz(func(t *testing.T, data []byte, asObject bool, sel uint8) {
 		body := data
 		if asObject {

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/meshlint/meshlint/lint"
+	"github.com/meshlint/meshlint/lint/checks"
 	"github.com/meshlint/meshlint/lint/load"
 )
 
@@ -78,7 +79,7 @@ func wantDenied(t testing.TB, resp admission.Response) {
 // at a cost in proportion to its size; past MaxDepth the answer says why it
 // was not checked.
 func TestHandlerDeepObject(t *testing.T) {
-	h := newTestHandler(t, handlerConfig{mode: ModeEnforce, checks: lint.Registry()})
+	h := newTestHandler(t, handlerConfig{mode: ModeEnforce, checks: checks.Registry()})
 	deep := func(n int) string { return strings.Repeat(`{"a":`, n) + "1" + strings.Repeat("}", n) }
 	req := envoyFilterRequest(padded(deep(9_990)))
 	resp, cpu, alloc := measure(t, h, req)
@@ -96,7 +97,7 @@ func TestHandlerDeepObject(t *testing.T) {
 	if !resp.Allowed || len(resp.Warnings) != 1 || !strings.HasPrefix(want, strings.TrimSuffix(resp.Warnings[0], "…")) {
 		t.Errorf("allowed=%v warnings=%q, want allowed with %q", resp.Allowed, resp.Warnings, want)
 	}
-	h = newTestHandler(t, handlerConfig{mode: ModeEnforce, checks: lint.Registry(), denyUnchecked: true})
+	h = newTestHandler(t, handlerConfig{mode: ModeEnforce, checks: checks.Registry(), denyUnchecked: true})
 	resp = handle(h, tooDeep)
 	if resp.Allowed || !strings.Contains(resp.Result.Message, "could not be checked: decoding the object: too large to check: objects and arrays nest more than") {
 		t.Errorf("allowed=%v result=%+v, want denied as too large to check", resp.Allowed, resp.Result)
@@ -137,7 +138,7 @@ func TestHandlerLargeObjectsWithinBudget(t *testing.T) {
 		{"many patches", strings.Split(repeat(padded("{}")+",", size/len(padded("{}"))), ",{\"applyTo")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newTestHandler(t, handlerConfig{mode: ModeEnforce, checks: lint.Registry(), timeout: time.Minute, denyUnchecked: true})
+			h := newTestHandler(t, handlerConfig{mode: ModeEnforce, checks: checks.Registry(), timeout: time.Minute, denyUnchecked: true})
 			patches := tc.patches
 			if tc.name == "many patches" {
 				for i := 1; i < len(patches); i++ {

@@ -12,7 +12,7 @@ import (
 	"github.com/go-logr/logr"
 
 	"github.com/meshlint/meshlint/config"
-	"github.com/meshlint/meshlint/lint"
+	"github.com/meshlint/meshlint/lint/checks"
 )
 
 // reloadDelay lets a burst of file events (an editor's write, a ConfigMap
@@ -79,7 +79,7 @@ func watchConfig(ctx context.Context, file string, h *Handler, log logr.Logger) 
 }
 
 func reloadConfig(file string, data []byte, h *Handler, log logr.Logger) error {
-	cfg, err := config.Parse(file, data, lint.Registry())
+	cfg, err := config.Parse(file, data, checks.Registry())
 	if err != nil {
 		return fmt.Errorf("parsing config: %w", err)
 	}

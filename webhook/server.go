@@ -27,6 +27,7 @@ import (
 	"github.com/meshlint/meshlint/cluster"
 	"github.com/meshlint/meshlint/config"
 	"github.com/meshlint/meshlint/lint"
+	"github.com/meshlint/meshlint/lint/checks"
 	"github.com/meshlint/meshlint/lint/load"
 	"github.com/meshlint/meshlint/webhook/certs"
 )
@@ -85,7 +86,7 @@ func Run(ctx context.Context, restCfg *rest.Config, opts Options, log logr.Logge
 	cfg := config.Default()
 	if opts.ConfigFile != "" {
 		var err error
-		if cfg, err = config.Load(opts.ConfigFile, lint.Registry()); err != nil {
+		if cfg, err = config.Load(opts.ConfigFile, checks.Registry()); err != nil {
 			return fmt.Errorf("loading config: %w", err)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/tools/txtar"
 
 	"github.com/meshlint/meshlint/lint"
+	"github.com/meshlint/meshlint/lint/checks"
 	"github.com/meshlint/meshlint/lint/load"
 )
 
@@ -85,7 +86,7 @@ func (g *grants) review(_ context.Context, user authenticationv1.UserInfo, ref l
 // in the denial (warnings are cut at MaxWarningLength).
 func tenantHandler(t *testing.T, access AccessReviewer) *Handler {
 	t.Helper()
-	h := newTestHandler(t, handlerConfig{mode: ModeEnforce, severity: lint.SeverityInfo, checks: lint.Registry()}, tenantCluster...)
+	h := newTestHandler(t, handlerConfig{mode: ModeEnforce, severity: lint.SeverityInfo, checks: checks.Registry()}, tenantCluster...)
 	h.opts.Access = access
 	return h
 }
@@ -148,7 +149,7 @@ func TestWarningsHideNamesTheUserMayNotGet(t *testing.T) {
 		}
 	})
 	t.Run("warn mode: the warnings hide them too", func(t *testing.T) {
-		h := newTestHandler(t, handlerConfig{mode: ModeWarn, checks: lint.Registry()}, tenantCluster...)
+		h := newTestHandler(t, handlerConfig{mode: ModeWarn, checks: checks.Registry()}, tenantCluster...)
 		h.opts.Access = g.review
 		resp := handle(h, as(request(t, admissionv1.Update, gatewayToHTTPS), "alice"))
 		if w := reply(resp); !resp.Allowed || !strings.Contains(w, "ML006 tls-routes-on-terminating-gateway: a VirtualService in another namespace") || strings.Contains(w, "payroll") {
@@ -204,7 +205,7 @@ func TestEveryCrossNamespaceNameIsRedactable(t *testing.T) {
 	} else {
 		t.Logf("skipping the real-world corpus: %v", err)
 	}
-	rn, err := lint.NewRunner(lint.Registry(), lint.Settings{})
+	rn, err := lint.NewRunner(checks.Registry(), lint.Settings{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +246,7 @@ func TestEveryCrossNamespaceNameIsRedactable(t *testing.T) {
 // fixtureDirs writes the inputs of every check's firing fixtures into a
 // directory each.
 func fixtureDirs(t *testing.T) []string {
-	paths, err := filepath.Glob("../lint/testdata/*/fire_*.txtar")
+	paths, err := filepath.Glob("../lint/checks/testdata/*/fire_*.txtar")
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("no firing fixtures found (%v)", err)
 	}

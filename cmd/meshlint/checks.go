@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/meshlint/meshlint/lint"
+	"github.com/meshlint/meshlint/lint/checks"
 	"github.com/meshlint/meshlint/output"
 )
 
@@ -31,7 +31,7 @@ func runChecks(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "meshlint checks: unexpected argument %q\n", fs.Arg(0))
 		return exitTrouble
 	}
-	if err := output.WriteCatalog(stdout, *format, lint.Registry()); err != nil {
+	if err := output.WriteCatalog(stdout, *format, checks.Registry()); err != nil {
 		fmt.Fprintf(stderr, "meshlint checks: %v\n", err)
 		return exitTrouble
 	}
@@ -58,7 +58,7 @@ func runExplain(args []string, stdout, stderr io.Writer) int {
 		help(stderr)
 		return exitTrouble
 	}
-	c := findCheck(fs.Arg(0))
+	c := checks.Lookup(checks.Registry(), fs.Arg(0))
 	if c == nil {
 		fmt.Fprintf(stderr, "meshlint explain: unknown check %q (run 'meshlint checks' for the list)\n", fs.Arg(0))
 		return exitTrouble

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/meshlint/meshlint/lint"
+	"github.com/meshlint/meshlint/lint/checks"
 	"github.com/meshlint/meshlint/output"
 )
 
@@ -20,7 +21,7 @@ func TestChecksCommand(t *testing.T) {
 		if r.code != 0 {
 			t.Fatalf("status %d: %s", r.code, r.stderr)
 		}
-		for _, c := range lint.Registry() {
+		for _, c := range checks.Registry() {
 			if !strings.Contains(r.stdout, c.ID+"  "+c.Name) || !strings.Contains(r.stdout, c.Severity.String()) {
 				t.Errorf("no line for %s %s", c.ID, c.Name)
 			}
@@ -32,8 +33,8 @@ func TestChecksCommand(t *testing.T) {
 		if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
 			t.Fatalf("checks -o json does not parse: %v", err)
 		}
-		if len(got) != len(lint.Registry()) {
-			t.Errorf("%d checks, want %d", len(got), len(lint.Registry()))
+		if len(got) != len(checks.Registry()) {
+			t.Errorf("%d checks, want %d", len(got), len(checks.Registry()))
 		}
 	})
 	t.Run("unknown format", func(t *testing.T) {
@@ -44,7 +45,7 @@ func TestChecksCommand(t *testing.T) {
 }
 
 func TestExplain(t *testing.T) {
-	c := lint.Registry()[3]
+	c := checks.Registry()[3]
 	for _, arg := range []string{c.ID, strings.ToLower(c.ID), c.Name} {
 		t.Run(arg, func(t *testing.T) {
 			r := runCLI(t, "", "explain", arg)
@@ -144,7 +145,7 @@ func TestDocs(t *testing.T) {
 			t.Fatalf("README.md has no %q ... %q markers", strings.TrimSpace(start), end)
 		}
 		var table strings.Builder
-		if err := output.CatalogTable(&table, lint.Registry(), "docs/checks.md"); err != nil {
+		if err := output.CatalogTable(&table, checks.Registry(), "docs/checks.md"); err != nil {
 			t.Fatal(err)
 		}
 		want := table.String()

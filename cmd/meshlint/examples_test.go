@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/meshlint/meshlint/lint"
+	"github.com/meshlint/meshlint/lint/checks"
 )
 
 // TestExamples keeps the promise of examples/README.md: linting examples/
@@ -85,7 +85,7 @@ func TestExamples(t *testing.T) {
 	for _, f := range out.Findings {
 		seen[f.Check] = true
 	}
-	for _, c := range lint.Registry() {
+	for _, c := range checks.Registry() {
 		if !seen[c.ID] {
 			t.Errorf("no example fires %s %s", c.ID, c.Name)
 		}

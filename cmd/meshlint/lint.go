@@ -22,6 +22,7 @@ import (
 	"github.com/meshlint/meshlint/cluster"
 	"github.com/meshlint/meshlint/config"
 	"github.com/meshlint/meshlint/lint"
+	"github.com/meshlint/meshlint/lint/checks"
 	"github.com/meshlint/meshlint/lint/load"
 	"github.com/meshlint/meshlint/lint/load/render"
 	"github.com/meshlint/meshlint/output"
@@ -175,15 +176,10 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		cfg.Mesh.IstioVersion = f.istio
 	}
 	settings := applyEnableDisable(cfg.Settings(), enable, disable)
-	rn, err := lint.NewRunner(lint.Registry(), settings)
+	rn, err := lint.NewRunner(checks.Registry(), settings)
 	if err != nil {
 		fmt.Fprintf(stderr, "meshlint: invalid check registry: %v\n", err)
 		return exitTrouble
-	}
-	for _, c := range lint.Registry() {
-		if c.Run == nil && !settings.Disabled[c.ID] {
-			log.V(1).Info("check not implemented in this build; skipped", "check", c.ID, "name", c.Name)
-		}
 	}
 
 	start := time.Now()
@@ -374,7 +370,7 @@ func loadConfig(file string) (*config.Config, error) {
 			return config.Default(), nil
 		}
 	}
-	return config.Load(file, lint.Registry())
+	return config.Load(file, checks.Registry())
 }
 
 // resolveChecks turns the IDs and names given to a flag into check IDs.
@@ -388,26 +384,13 @@ func resolveChecks(flag string, names []string) (map[string]bool, error) {
 		if n == "" {
 			continue
 		}
-		c := findCheck(n)
+		c := checks.Lookup(checks.Registry(), n)
 		if c == nil {
 			return nil, fmt.Errorf("%s: unknown check %q (run 'meshlint checks' for the list)", flag, n)
 		}
 		ids[c.ID] = true
 	}
 	return ids, nil
-}
-
-// findCheck returns the registered check with an ID (any case) or name.
-func findCheck(idOrName string) *lint.Check {
-	for _, c := range lint.Registry() {
-		if strings.EqualFold(c.ID, idOrName) || c.Name == idOrName {
-			return c
-		}
-	}
-	if strings.EqualFold(lint.InternalError.ID, idOrName) || lint.InternalError.Name == idOrName {
-		return lint.InternalError
-	}
-	return nil
 }
 
 // applyEnableDisable applies --enable and --disable over the config's
@@ -419,7 +402,7 @@ func applyEnableDisable(s lint.Settings, enable, disable map[string]bool) lint.S
 		disabled[id] = off
 	}
 	if enable != nil {
-		for _, c := range lint.Registry() {
+		for _, c := range checks.Registry() {
 			disabled[c.ID] = !enable[c.ID]
 		}
 	}

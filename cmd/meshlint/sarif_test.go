@@ -7,6 +7,7 @@ import (
 	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
 
 	"github.com/meshlint/meshlint/lint"
+	"github.com/meshlint/meshlint/lint/checks"
 )
 
 // parseSARIF parses -o sarif output back and checks its structure: version
@@ -41,7 +42,7 @@ func parseSARIF(t *testing.T, out string) *sarif.Report {
 			t.Errorf("rule %s has no help or short description", *r.ID)
 		}
 	}
-	for _, c := range append(lint.Registry(), lint.InternalError) {
+	for _, c := range append(checks.Registry(), lint.InternalError) {
 		if _, ok := rules[c.ID]; !ok {
 			t.Errorf("no rule for check %s", c.ID)
 		}

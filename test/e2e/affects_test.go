@@ -16,6 +16,7 @@ import (
 
 	"github.com/meshlint/meshlint/cluster"
 	"github.com/meshlint/meshlint/lint"
+	"github.com/meshlint/meshlint/lint/checks"
 	"github.com/meshlint/meshlint/webhook"
 )
 
@@ -229,7 +230,7 @@ spec:
 		t.Fatal(err)
 	}
 	h, err := webhook.NewHandler(lint.DefaultMesh(), lint.Settings{}, webhook.HandlerOptions{
-		Mode: webhook.ModeWarn, Checks: []*lint.Check{lint.GatewayNotFound}, Live: webhook.APIReaderGetter(reader),
+		Mode: webhook.ModeWarn, Checks: []*lint.Check{checks.GatewayNotFound}, Live: webhook.APIReaderGetter(reader),
 	})
 	if err != nil {
 		t.Fatal(err)

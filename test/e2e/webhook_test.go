@@ -34,6 +34,7 @@ import (
 
 	"github.com/meshlint/meshlint/cluster"
 	"github.com/meshlint/meshlint/lint"
+	"github.com/meshlint/meshlint/lint/checks"
 	"github.com/meshlint/meshlint/lint/load"
 	"github.com/meshlint/meshlint/webhook"
 )
@@ -140,7 +141,7 @@ func expectedWarnings(t *testing.T, docs ...string) []string {
 		}
 		all = append(all, rs...)
 	}
-	rn, err := lint.NewRunner(lint.Registry(), lint.Settings{})
+	rn, err := lint.NewRunner(checks.Registry(), lint.Settings{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -994,7 +995,7 @@ func TestClusterListWithNamespacePermissionsOnly(t *testing.T) {
 	if forbidden != 1 {
 		t.Errorf("skipped %v, want only the mesh ConfigMap, as forbidden", snap.Skipped)
 	}
-	rn, err := lint.NewRunner(lint.Registry(), lint.Settings{})
+	rn, err := lint.NewRunner(checks.Registry(), lint.Settings{})
 	if err != nil {
 		t.Fatal(err)
 	}
