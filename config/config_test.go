@@ -9,8 +9,8 @@ import (
 
 	"github.com/meshlint/meshlint/config"
 	"github.com/meshlint/meshlint/lint"
-	"github.com/meshlint/meshlint/lint/load"
 	"github.com/meshlint/meshlint/lint/checks"
+	"github.com/meshlint/meshlint/lint/load"
 )
 
 // contractExample is the config file of CONTRACT.md, verbatim.

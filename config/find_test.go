@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/meshlint/meshlint/config"
-	"github.com/meshlint/meshlint/lint/load"
 	"github.com/meshlint/meshlint/lint/checks"
+	"github.com/meshlint/meshlint/lint/load"
 )
 
 func TestParseExclude(t *testing.T) {
