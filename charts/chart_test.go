@@ -494,6 +494,19 @@ func webhookKinds(t *testing.T) map[schema.GroupResource]lint.KindInfo {
 	return out
 }
 
+// watchedKinds are the kinds the webhook's informer cache watches: those it admits, and
+// lint.KindTable's Watched rows (Namespaces). The chart's RBAC reads exactly these.
+func watchedKinds(t *testing.T) map[schema.GroupResource]lint.KindInfo {
+	t.Helper()
+	out := webhookKinds(t)
+	for _, k := range lint.KindTable() {
+		if k.Watched {
+			out[schema.GroupResource{Group: k.Group, Resource: k.Resource}] = k
+		}
+	}
+	return out
+}
+
 // readByOtherChecks reports whether some check of the catalog reads kind on
 // behalf of other resources (Check.Affects takes it), so that deleting one
 // can cause findings elsewhere.
@@ -743,14 +756,16 @@ func assertRBAC(t *testing.T, c *rendered, certSource string) {
 
 	// Read-only on exactly what the cache watches, cluster-wide.
 	allowed := []request{}
-	for gr := range webhookKinds(t) {
+	for gr, k := range watchedKinds(t) {
 		for _, verb := range []string{"get", "list", "watch"} {
-			allowed = append(allowed, request{verb, gr.Group, gr.Resource, "shop", ""})
+			if !k.ClusterScoped {
+				allowed = append(allowed, request{verb, gr.Group, gr.Resource, "shop", ""})
+			}
 			allowed = append(allowed, request{verb, gr.Group, gr.Resource, "", ""})
 		}
 	}
 	denied := []request{}
-	for gr := range webhookKinds(t) {
+	for gr := range watchedKinds(t) {
 		for _, verb := range []string{"create", "update", "patch", "delete", "deletecollection"} {
 			denied = append(denied, request{verb, gr.Group, gr.Resource, "shop", "x"})
 		}

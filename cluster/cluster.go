@@ -128,6 +128,11 @@ func ListWith(ctx context.Context, c client.Reader, opts Options) (*Snapshot, er
 	snap := &Snapshot{}
 	for _, t := range Types {
 		objs, err := listType(ctx, c, t, opts.Namespace, root)
+		if err != nil && t.Optional && apierrors.IsForbidden(err) {
+			// Not an error of the run: it only knows less (%v, not %w).
+			snap.Skipped = append(snap.Skipped, fmt.Errorf("listing %ss (not allowed; the checks go on without them): %v", t.Name, err))
+			continue
+		}
 		if err != nil {
 			if skippable(err) {
 				snap.Skipped = append(snap.Skipped, fmt.Errorf("listing %ss: %w", t.Kind, err))
@@ -136,7 +141,13 @@ func ListWith(ctx context.Context, c client.Reader, opts Options) (*Snapshot, er
 			return nil, fmt.Errorf("listing %ss: %w", t.Kind, err)
 		}
 		for _, o := range objs {
-			snap.All = append(snap.All, Resource(t, o))
+			r := Resource(t, o)
+			snap.All = append(snap.All, r)
+			// Namespaces are read for what they say about the others; no
+			// check reports on them.
+			if !t.ClusterScoped && (opts.Namespace == "" || r.Namespace() == opts.Namespace) {
+				snap.Targets = append(snap.Targets, r)
+			}
 		}
 	}
 	cm := &corev1.ConfigMap{}
@@ -148,17 +159,15 @@ func ListWith(ctx context.Context, c client.Reader, opts Options) (*Snapshot, er
 			snap.Skipped = append(snap.Skipped, fmt.Errorf("reading the mesh config: %w", err))
 		} else {
 			snap.All = append(snap.All, r)
+			if opts.Namespace == "" || r.Namespace() == opts.Namespace {
+				snap.Targets = append(snap.Targets, r)
+			}
 		}
 	case apierrors.IsNotFound(err):
 	case skippable(err):
 		snap.Skipped = append(snap.Skipped, fmt.Errorf("reading ConfigMap %s/%s: %w", root, name, err))
 	default:
 		return nil, fmt.Errorf("reading ConfigMap %s/%s: %w", root, name, err)
-	}
-	for _, r := range snap.All {
-		if opts.Namespace == "" || r.Namespace() == opts.Namespace {
-			snap.Targets = append(snap.Targets, r)
-		}
 	}
 	return snap, nil
 }
@@ -169,7 +178,7 @@ func listType(ctx context.Context, c client.Reader, t Type, ns, root string) ([]
 	if err == nil {
 		return t.Items(list), nil
 	}
-	if ns == "" || !apierrors.IsForbidden(err) {
+	if ns == "" || t.ClusterScoped || !apierrors.IsForbidden(err) {
 		return nil, err
 	}
 	// Without cluster-wide list permission: the namespace asked for, and the

@@ -28,6 +28,8 @@ true of the repository as its authors apply it:
   their labels. A server whose pods opt out of injection (` + "`sidecar.istio.io/inject: \"false\"`" + `),
   or whose Namespace is labelled ` + "`istio-injection: disabled`" + ` (or has no injection label while
   another Namespace in the input has one), has no sidecar, and checks that assume one are quiet.
+  The webhook and ` + "`--cluster`" + ` read the cluster's Namespaces the same way; workloads they do
+  not read (a cluster has too many).
 - **Gateway API.** Kubernetes Gateway API Gateways, HTTPRoutes, GRPCRoutes and TLSRoutes are read
   for what they say about Istio resources: a VirtualService may bind to such a Gateway, and an
   HTTPRoute is plaintext traffic to its backends.

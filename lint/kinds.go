@@ -68,6 +68,16 @@ type KindInfo struct {
 	// ConfigMap is read by name (Mesh.MeshConfigMap), not listed: neither
 	// flag is set on it.
 	Cluster bool
+	// Watched is set for the kinds the webhook watches without admitting
+	// requests for them: Namespaces, whose labels say where pods get
+	// sidecars.
+	Watched bool
+	// ClusterScoped is set for the kinds that live in no namespace.
+	ClusterScoped bool
+	// Optional is set for the kinds a run can do without: one that may not
+	// list them (a namespace-scoped user and Namespaces) goes on, only
+	// knowing less.
+	Optional bool
 }
 
 // GroupVersion returns the group/version string of version in the kind's
@@ -155,9 +165,17 @@ var kindTable = []KindInfo{
 	// IstioOperator's spec.meshConfig.
 	filesOnly(KindMeshConfig, "", "ConfigMap", "configmaps", []string{"v1"}, "v1"),
 	filesOnly(KindMeshConfig, "install.istio.io", "IstioOperator", "istiooperators", nil, "install.istio.io/v1alpha1"),
-	// Read for their labels: in a cluster they are too many to watch for
-	// what they say about sidecars.
-	filesOnly(KindNamespace, "", "Namespace", "namespaces", []string{"v1"}, "v1"),
+	// Read for their labels (which have sidecars), in a cluster too: there
+	// are few of them.
+	{
+		Kind: KindNamespace, Group: "", Name: "Namespace", Resource: "namespaces", Versions: []string{"v1"}, APIVersion: "v1",
+		New:     func() Object { return &corev1.Namespace{} },
+		NewList: func() ObjectList { return &corev1.NamespaceList{} },
+		Items:   func(l ObjectList) []Object { return ptrs(l.(*corev1.NamespaceList).Items) },
+		Cluster: true, Watched: true, ClusterScoped: true, Optional: true,
+	},
+	// Workloads: in a cluster they are too many to watch for what they say
+	// about sidecars.
 	filesOnly(KindWorkload, "apps", "Deployment", "deployments", nil, "apps/v1"),
 	filesOnly(KindWorkload, "apps", "StatefulSet", "statefulsets", nil, "apps/v1"),
 	filesOnly(KindWorkload, "apps", "DaemonSet", "daemonsets", nil, "apps/v1"),

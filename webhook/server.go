@@ -281,13 +281,14 @@ func stripUnread(in any) (any, error) {
 }
 
 // watchedTypes are the kinds the webhook keeps an informer on, apart from
-// the mesh ConfigMap: lint.KindTable's Webhook rows, the kinds it admits.
+// the mesh ConfigMap: lint.KindTable's Webhook rows, the kinds it admits,
+// and its Watched rows (Namespaces).
 var watchedTypes = webhookTypes()
 
 func webhookTypes() []cluster.Type {
 	var out []cluster.Type
 	for _, k := range lint.KindTable() {
-		if k.Webhook {
+		if k.Webhook || k.Watched {
 			out = append(out, k)
 		}
 	}

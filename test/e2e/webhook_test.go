@@ -575,6 +575,79 @@ spec:
 	}
 }
 
+// TestNamespaceWithoutSidecarsIsQuiet: the webhook watches Namespaces for
+// their labels. In one labelled istio-injection: disabled the pods have no
+// sidecar, STRICT does not apply to them and a DestinationRule with DISABLE
+// is right: the change that makes e2e-strict warn is quiet here. Relabelled
+// enabled, the same change warns.
+func TestNamespaceWithoutSidecarsIsQuiet(t *testing.T) {
+	setup(t)
+	cs, err := kubernetes.NewForConfig(restCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "e2e-nosidecar", Labels: map[string]string{"istio-injection": "disabled"}}}
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// An injection label on one namespace tells that the unlabelled ones
+	// have no sidecars: the other tests' namespaces have none, so it goes
+	// when this test ends (the namespace itself stays: envtest runs no
+	// namespace controller to finish deleting one).
+	t.Cleanup(func() {
+		ns, err := cs.CoreV1().Namespaces().Get(ctx, "e2e-nosidecar", metav1.GetOptions{})
+		if err == nil {
+			delete(ns.Labels, "istio-injection")
+			_, err = cs.CoreV1().Namespaces().Update(ctx, ns, metav1.UpdateOptions{})
+		}
+		if err != nil {
+			t.Errorf("dropping the injection label: %v", err)
+		}
+	})
+	k := newKubectl(t)
+	dr := `
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews, namespace: e2e-nosidecar}
+spec:
+  host: reviews
+  trafficPolicy:
+    tls: {mode: DISABLE}
+`
+	pa := func(mode string) string {
+		return `
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: default, namespace: e2e-nosidecar}
+spec:
+  mtls: {mode: ` + mode + `}
+`
+	}
+	k.mustApply(t, pa("PERMISSIVE"), dr)
+	if got := k.mustApply(t, pa("STRICT")); len(withPrefix(got, "ML001")) > 0 {
+		t.Errorf("STRICT in a namespace without sidecars: warnings %q, want no ML001", got)
+	}
+	ns, err = cs.CoreV1().Namespaces().Get(ctx, "e2e-nosidecar", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Labels["istio-injection"] = "enabled"
+	if _, err := cs.CoreV1().Namespaces().Update(ctx, ns, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	prefix := "ML001 missing-istio-mutual: DestinationRule e2e-nosidecar/reviews "
+	mode := "PERMISSIVE"
+	eventually(t, 20*time.Second, "ML001 once the namespace injects sidecars", func() error {
+		// Alternate the mode so that every apply is a change to STRICT.
+		k.mustApply(t, pa(mode))
+		if got := k.mustApply(t, pa("STRICT")); len(withPrefix(got, prefix)) != 1 {
+			return fmt.Errorf("warnings %q, want one starting %q", got, prefix)
+		}
+		return nil
+	})
+}
+
 func TestEnforceModeDeniesErrors(t *testing.T) {
 	setup(t)
 	createNamespace(t, "e2e-enforce", true)
