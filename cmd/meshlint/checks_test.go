@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -108,60 +109,87 @@ func TestDocs(t *testing.T) {
 		}
 	})
 	t.Run("README assumptions", func(t *testing.T) {
-		const start, end = "<!-- assumptions:start -->\n", "<!-- assumptions:end -->"
-		path := filepath.Join("..", "..", "README.md")
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		readme := string(data)
-		i, j := strings.Index(readme, start), strings.Index(readme, end)
-		if i < 0 || j < i {
-			t.Fatalf("README.md has no %q ... %q markers", strings.TrimSpace(start), end)
-		}
-		want, got := lint.Assumptions+"\n", readme[i+len(start):j]
-		if *update {
-			if got != want {
-				if err := os.WriteFile(path, []byte(readme[:i+len(start)]+want+readme[j:]), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			return
-		}
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("README.md's assumptions are out of date with lint.Assumptions; regenerate them with: %s\n(-lint +README):\n%s", regen, diff)
-		}
+		syncBlock(t, filepath.Join("..", "..", "README.md"), "assumptions", lint.Assumptions+"\n", regen)
 	})
 	t.Run("README catalog", func(t *testing.T) {
-		const start, end = "<!-- catalog:start -->\n", "<!-- catalog:end -->"
-		path := filepath.Join("..", "..", "README.md")
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		readme := string(data)
-		i, j := strings.Index(readme, start), strings.Index(readme, end)
-		if i < 0 || j < i {
-			t.Fatalf("README.md has no %q ... %q markers", strings.TrimSpace(start), end)
-		}
 		var table strings.Builder
 		if err := output.CatalogTable(&table, checks.Registry(), "docs/checks.md"); err != nil {
 			t.Fatal(err)
 		}
-		want := table.String()
-		got := readme[i+len(start) : j]
-		if *update {
-			if got != want {
-				if err := os.WriteFile(path, []byte(readme[:i+len(start)]+want+readme[j:]), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			return
-		}
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("README.md's catalog table is out of date with the registry; regenerate it with: %s\n(-registry +README):\n%s", regen, diff)
-		}
+		syncBlock(t, filepath.Join("..", "..", "README.md"), "catalog", table.String(), regen)
 	})
+	t.Run("examples/README.md", func(t *testing.T) {
+		syncBlock(t, filepath.Join("..", "..", "examples", "README.md"), "examples", examplesTable(t), regen)
+	})
+}
+
+// examplesTable is the table of examples/README.md: each example file, in
+// order, with the check its first line names ("# ML001 missing-istio-mutual")
+// and that check's summary from the registry. It fails on a file whose
+// first line names no check, or a check of another name than the file's,
+// and on a check without an example.
+func examplesTable(t *testing.T) string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("..", "..", "examples", "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("| file | check | what goes wrong |\n| --- | --- | --- |\n")
+	seen := map[string]bool{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, _, _ := strings.Cut(string(data), "\n")
+		fields := strings.Fields(strings.TrimPrefix(first, "#"))
+		if len(fields) != 2 {
+			t.Fatalf("%s: the first line is %q, want \"# <ID> <name>\"", f, first)
+		}
+		c := checks.Lookup(checks.Registry(), fields[0])
+		base := filepath.Base(f)
+		if c == nil || c.Name != fields[1] || !strings.HasSuffix(strings.TrimSuffix(base, ".yaml"), "-"+c.Name) {
+			t.Fatalf("%s: the first line names %q, which is not a check of the registry whose name the file carries", f, first)
+		}
+		seen[c.ID] = true
+		fmt.Fprintf(&b, "| [%s](%s) | %s %s | %s |\n", base, base, c.ID, c.Name, c.Summary)
+	}
+	for _, c := range checks.Registry() {
+		if !seen[c.ID] {
+			t.Errorf("%s %s has no example in examples/", c.ID, c.Name)
+		}
+	}
+	return b.String()
+}
+
+// syncBlock holds the text between the markers <!-- name:start --> and
+// <!-- name:end --> of the file at path to want, or with -update writes it
+// there.
+func syncBlock(t *testing.T, path, name, want, regen string) {
+	t.Helper()
+	start, end := "<!-- "+name+":start -->\n", "<!-- "+name+":end -->"
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(data)
+	i, j := strings.Index(doc, start), strings.Index(doc, end)
+	if i < 0 || j < i {
+		t.Fatalf("%s has no %q ... %q markers", path, strings.TrimSpace(start), end)
+	}
+	got := doc[i+len(start) : j]
+	if *update {
+		if got != want {
+			if err := os.WriteFile(path, []byte(doc[:i+len(start)]+want+doc[j:]), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s is out of date (the %s block); regenerate it with: %s\n(-want +file):\n%s", path, name, regen, diff)
+	}
 }
 
 func TestHelp(t *testing.T) {
