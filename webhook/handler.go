@@ -483,7 +483,7 @@ func (h *Handler) hidden(req admission.Request, deadline time.Time, own, caused 
 	if h.opts.Access == nil || len(own)+len(caused) == 0 {
 		return nil
 	}
-	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(time.Until(deadline)/4))
+	ctx, cancel := context.WithTimeout(context.Background(), min(AccessTimeout, time.Until(deadline)/4))
 	defer cancel()
 	return hiddenNames(ctx, h.opts.Access, req.UserInfo, req.Namespace, own, caused)
 }

@@ -3,7 +3,6 @@ package webhook
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -114,34 +113,100 @@ var namedKinds = func() map[string]lint.KindInfo {
 	return m
 }()
 
-// nameRef matches a kind followed by namespace/name, the way every check
-// names another resource in a message.
-var nameRef = func() *regexp.Regexp {
-	var alts []string
-	for name := range namedKinds {
-		alts = append(alts, regexp.QuoteMeta(name))
-	}
-	slices.Sort(alts)
-	const dns = `[a-z0-9](?:[-a-z0-9.]*[a-z0-9])?`
-	return regexp.MustCompile(`(?i)\b(` + strings.Join(alts, "|") + `)\s+"?(` + dns + `)/(` + dns + `)"?`)
-}()
+// A nameSpan is where a message names a resource: the kind word, the
+// optional quote and the namespace/name, from start to end.
+type nameSpan struct {
+	start, end int
+	key        lint.Key
+}
 
-// canonicalKind returns the kind a case-insensitive word in a message
-// stands for.
-func canonicalKind(word string) lint.Kind {
+// scanNames finds every place msg names a resource the way every check
+// writes one: a kind word (any case), spaces, and namespace/name, quoted or
+// not ("gateway shop/public", "PeerAuthentication istio-system/default",
+// `gateway "shop/public"`). It is a scan from each '/', not a regular
+// expression: it runs on every warning of every review.
+func scanNames(msg string) []nameSpan {
+	var spans []nameSpan
+	for i := 0; i < len(msg); i++ {
+		if msg[i] != '/' {
+			continue
+		}
+		nsStart := i
+		for nsStart > 0 && isDNSByte(msg[nsStart-1]) {
+			nsStart--
+		}
+		nameEnd := i + 1
+		for nameEnd < len(msg) && isDNSByte(msg[nameEnd]) {
+			nameEnd++
+		}
+		// A DNS name ends in a letter or digit: "shop/public." ends a sentence.
+		for nameEnd > i+1 && (msg[nameEnd-1] == '.' || msg[nameEnd-1] == '-') {
+			nameEnd--
+		}
+		ns, name := msg[nsStart:i], msg[i+1:nameEnd]
+		if !validDNS(ns) || !validDNS(name) {
+			continue
+		}
+		start, end := nsStart, nameEnd
+		quoted := start > 0 && msg[start-1] == '"'
+		if quoted {
+			start--
+		}
+		sp := start
+		for sp > 0 && msg[sp-1] == ' ' {
+			sp--
+		}
+		if sp == start {
+			continue
+		}
+		wordStart := sp
+		for wordStart > 0 && isLetter(msg[wordStart-1]) {
+			wordStart--
+		}
+		kind, ok := kindWord(msg[wordStart:sp])
+		if !ok {
+			continue
+		}
+		if quoted && end < len(msg) && msg[end] == '"' {
+			end++
+		}
+		spans = append(spans, nameSpan{start: wordStart, end: end, key: lint.Key{Kind: kind, Namespace: ns, Name: name}})
+		i = end - 1
+	}
+	return spans
+}
+
+func isDNSByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.'
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// validDNS reports whether s is a DNS label or subdomain as Kubernetes
+// names are: it starts and ends with a letter or digit.
+func validDNS(s string) bool {
+	if s == "" {
+		return false
+	}
+	first, last := s[0], s[len(s)-1]
+	return first != '-' && first != '.' && last != '-' && last != '.'
+}
+
+// kindWord returns the kind a word of a message stands for, in any case.
+func kindWord(word string) (lint.Kind, bool) {
 	for name := range namedKinds {
 		if strings.EqualFold(name, word) {
-			return lint.Kind(name)
+			return lint.Kind(name), true
 		}
 	}
-	return lint.Kind(word)
+	return "", false
 }
 
 // namesIn returns the resources a message names, in order of appearance.
 func namesIn(msg string) []lint.Key {
 	var keys []lint.Key
-	for _, m := range nameRef.FindAllStringSubmatch(msg, -1) {
-		keys = append(keys, lint.Key{Kind: canonicalKind(m[1]), Namespace: m[2], Name: m[3]})
+	for _, sp := range scanNames(msg) {
+		keys = append(keys, sp.key)
 	}
 	return keys
 }
@@ -157,14 +222,21 @@ func redact(msg string, hidden map[lint.Key]bool) string {
 	if len(hidden) == 0 {
 		return msg
 	}
-	return nameRef.ReplaceAllStringFunc(msg, func(m string) string {
-		sub := nameRef.FindStringSubmatch(m)
-		k := lint.Key{Kind: canonicalKind(sub[1]), Namespace: sub[2], Name: sub[3]}
-		if hidden[k] {
-			return hiddenName(k.Kind)
+	var b strings.Builder
+	last := 0
+	for _, sp := range scanNames(msg) {
+		if !hidden[sp.key] {
+			continue
 		}
-		return m
-	})
+		b.WriteString(msg[last:sp.start])
+		b.WriteString(hiddenName(sp.key.Kind))
+		last = sp.end
+	}
+	if last == 0 {
+		return msg
+	}
+	b.WriteString(msg[last:])
+	return b.String()
 }
 
 // subjectKey is the name a warning on another resource starts with.
@@ -175,7 +247,7 @@ func subjectKey(f lint.Finding) lint.Key {
 // hiddenNames returns the resources named by the findings (as subject of
 // a warning on another resource, or in a message) that sit in another
 // namespace than ns and that user may not get. The questions go out
-// concurrently, bounded by AccessTimeout; an unanswered one hides.
+// concurrently, bounded by ctx; an unanswered one hides.
 func hiddenNames(ctx context.Context, review AccessReviewer, user authenticationv1.UserInfo, ns string, own, caused []lint.Finding) map[lint.Key]bool {
 	if review == nil {
 		return nil
@@ -203,8 +275,13 @@ func hiddenNames(ctx context.Context, review AccessReviewer, user authentication
 	if len(refs) == 0 {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, AccessTimeout)
-	defer cancel()
+	if len(refs) == 1 {
+		// The common case: one name, asked without a goroutine.
+		if ok, err := review(ctx, user, refs[0]); err != nil || !ok {
+			return map[lint.Key]bool{refs[0]: true}
+		}
+		return nil
+	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	hidden := map[lint.Key]bool{}
