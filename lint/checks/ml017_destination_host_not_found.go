@@ -76,7 +76,7 @@ spec:
 	Tables: []*lint.Table{ServicesByHost, ServiceEntriesByHost, ByNamespace(lint.KindService), ByNamespace(lint.KindServiceEntry),
 		NamespacelessServices, ServicesByName, VirtualServicesByDestination},
 	Run:     runDestinationHostNotFound,
-	Affects: affectsDestinationHostNotFound,
+	Affects: affectsHostNotFound(VirtualServicesByDestination),
 }
 
 func runDestinationHostNotFound(pass *lint.Pass) {
@@ -111,36 +111,4 @@ func runDestinationHostNotFound(pass *lint.Pass) {
 		}
 		pass.ReportSeverity(lint.SeverityWarning, path, "destination host %q matches no Service or ServiceEntry in the input (did you mean %q?); if it exists nowhere, %s", written, rh.suggest, consequence)
 	})
-}
-
-// affectsDestinationHostNotFound: the VirtualServices routing to a
-// Service's host or to a ServiceEntry's hosts.
-func affectsDestinationHostNotFound(v lint.View, r *lint.Resource) []*lint.Resource {
-	m := v.Mesh()
-	switch r.Kind {
-	case lint.KindService:
-		// In files, a Service's name decides which near misses of the
-		// namespace are reported; with the whole cluster visible only its
-		// own host matters.
-		host := lint.ServiceHost(r.Name(), r.Namespace(), m.DomainSuffix)
-		if !v.Full() {
-			host = namespaceServiceHost(r.Namespace(), m)
-		}
-		out := lint.LookupHost(v, VirtualServicesByDestination, host)
-		if r.DefaultNamespace {
-			// Applied into any namespace, it may define <name> anywhere.
-			out = append(out, lint.LookupHost(v, VirtualServicesByDestination, "*.svc."+strings.TrimPrefix(m.DomainSuffix, "."))...)
-		}
-		return out
-	case lint.KindServiceEntry:
-		var out []*lint.Resource
-		for _, h := range hostsOf(r.ServiceEntry().Spec.GetHosts(), r.Namespace(), m) {
-			out = append(out, lint.LookupHost(v, VirtualServicesByDestination, h)...)
-			if !v.Full() { // near misses under the same domain
-				out = append(out, lint.LookupHost(v, VirtualServicesByDestination, "*."+baseDomain(h))...)
-			}
-		}
-		return out
-	}
-	return nil
 }

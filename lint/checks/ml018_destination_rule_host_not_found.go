@@ -52,7 +52,7 @@ spec:
 	Tables: []*lint.Table{ServicesByHost, ServiceEntriesByHost, ByNamespace(lint.KindService), ByNamespace(lint.KindServiceEntry),
 		NamespacelessServices, ServicesByName, DestinationRulesByHost},
 	Run:     runDestinationRuleHostNotFound,
-	Affects: affectsDestinationRuleHostNotFound,
+	Affects: affectsHostNotFound(DestinationRulesByHost),
 }
 
 func runDestinationRuleHostNotFound(pass *lint.Pass) {
@@ -71,35 +71,4 @@ func runDestinationRuleHostNotFound(pass *lint.Pass) {
 		return
 	}
 	pass.Report("spec.host", "host %q matches no Service or ServiceEntry in the input (did you mean %q?); the rule's traffic policy and subsets apply to nothing", written, rh.suggest)
-}
-
-// affectsDestinationRuleHostNotFound: the DestinationRules for a Service's
-// host or a ServiceEntry's hosts.
-func affectsDestinationRuleHostNotFound(v lint.View, r *lint.Resource) []*lint.Resource {
-	m := v.Mesh()
-	switch r.Kind {
-	case lint.KindService:
-		// In files, a Service's name decides which near misses of the
-		// namespace are reported; with the whole cluster visible only its
-		// own host matters.
-		host := lint.ServiceHost(r.Name(), r.Namespace(), m.DomainSuffix)
-		if !v.Full() {
-			host = namespaceServiceHost(r.Namespace(), m)
-		}
-		out := lint.LookupHost(v, DestinationRulesByHost, host)
-		if r.DefaultNamespace {
-			out = append(out, lint.LookupHost(v, DestinationRulesByHost, "*.svc."+strings.TrimPrefix(m.DomainSuffix, "."))...)
-		}
-		return out
-	case lint.KindServiceEntry:
-		var out []*lint.Resource
-		for _, h := range hostsOf(r.ServiceEntry().Spec.GetHosts(), r.Namespace(), m) {
-			out = append(out, lint.LookupHost(v, DestinationRulesByHost, h)...)
-			if !v.Full() { // near misses under the same domain
-				out = append(out, lint.LookupHost(v, DestinationRulesByHost, "*."+baseDomain(h))...)
-			}
-		}
-		return out
-	}
-	return nil
 }

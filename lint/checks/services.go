@@ -93,3 +93,38 @@ func isTypo(got, want string) bool {
 	d := lint.EditDistance(got, want)
 	return d > 0 && d <= 2 && d < len(want)/2
 }
+
+// affectsHostNotFound is the Affects of the checks that report a host
+// matching no Service or ServiceEntry (ML017, ML018): the resources of
+// table t for a changed Service's host or ServiceEntry's hosts.
+func affectsHostNotFound(t *lint.Table) func(v lint.View, r *lint.Resource) []*lint.Resource {
+	return func(v lint.View, r *lint.Resource) []*lint.Resource {
+		m := v.Mesh()
+		switch r.Kind {
+		case lint.KindService:
+			// In files, a Service's name decides which near misses of the
+			// namespace are reported; with the whole cluster visible only
+			// its own host matters.
+			host := lint.ServiceHost(r.Name(), r.Namespace(), m.DomainSuffix)
+			if !v.Full() {
+				host = namespaceServiceHost(r.Namespace(), m)
+			}
+			out := lint.LookupHost(v, t, host)
+			if r.DefaultNamespace {
+				// Applied into any namespace, it may define <name> anywhere.
+				out = append(out, lint.LookupHost(v, t, "*.svc."+strings.TrimPrefix(m.DomainSuffix, "."))...)
+			}
+			return out
+		case lint.KindServiceEntry:
+			var out []*lint.Resource
+			for _, h := range hostsOf(r.ServiceEntry().Spec.GetHosts(), r.Namespace(), m) {
+				out = append(out, lint.LookupHost(v, t, h)...)
+				if !v.Full() { // near misses under the same domain
+					out = append(out, lint.LookupHost(v, t, "*."+baseDomain(h))...)
+				}
+			}
+			return out
+		}
+		return nil
+	}
+}
