@@ -81,12 +81,15 @@ Choices where the catalog is silent:
     (app: httpbin for httpbin.foo, as Istio's authentication task pairs
     them) quiets the check; any other relaxing policy in the namespace may
     or may not cover the host: the finding is a warning that names it.
-  - When no mode is known at all, SIMPLE or MUTUAL carrying their own client
-    certificate, credentialName or caCertificates are a deliberate
-    origination to a server that terminates TLS itself, and a rule next to a
-    PeerAuthentication in the input that accepts plaintext for the host's
-    namespace (or the root namespace; anywhere, for a host spanning
-    namespaces) is the pairing Istio's own tasks use: both are quiet.
+  - SIMPLE or MUTUAL carrying their own client certificate, credentialName or
+    caCertificates are a deliberate origination to a server that terminates
+    TLS itself, which has no sidecar, so no PeerAuthentication applies to
+    it: quiet whatever the mode (the catalog says so for an unknown mode;
+    Istio's egress TLS origination task does it under a STRICT mesh, to an
+    nginx in a namespace without injection). When no mode is known at all,
+    a rule next to a PeerAuthentication in the input that accepts plaintext
+    for the host's namespace (or the root namespace; anywhere, for a host
+    spanning namespaces) is the pairing Istio's own tasks use: quiet too.
   - Namespace-wide policies that disagree and whose age does not say which
     applies (two variants of one policy in the files) leave the mode
     unknown.
@@ -203,12 +206,17 @@ func runMissingIstioMutual(pass *lint.Pass) {
 		case networkingapi.ClientTLSSettings_DISABLE:
 			what, flag = fmt.Sprintf("tls mode %s sends plaintext to %q", m, written), "503 UC"
 		default:
+			if ownTLS(tls) {
+				// Deliberate: TLS to a server that terminates it itself (no
+				// sidecar there, so STRICT does not apply to it either).
+				return
+			}
 			what, flag = fmt.Sprintf("tls mode %s replaces Istio mTLS to %q", m, written), "503 UF"
 		}
 		if mode == "" {
-			if ownTLS(tls) || relaxedInInput(pass.View, ns, spans) {
-				// Deliberate: TLS to a server that terminates it itself, or
-				// plaintext paired with a policy in the input that accepts it.
+			if relaxedInInput(pass.View, ns, spans) {
+				// Deliberate: plaintext paired with a policy in the input
+				// that accepts it.
 				return
 			}
 			pass.ReportSeverity(lint.SeverityWarning, path+".tls.mode", "%s; it breaks under STRICT mTLS with %s", what, flag)

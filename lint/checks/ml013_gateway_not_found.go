@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/meshlint/meshlint/lint"
 )
@@ -24,7 +25,10 @@ namespace, the input is clearly partial there (an application repository binding
 gateway it does not own): the finding is info, which does not fail CI by default.
 
 Quiet when: the entry is mesh; the Gateway exists; in files, a Gateway of that name is given without
-metadata.namespace (such files are applied with kubectl apply -n, into any namespace).
+metadata.namespace (such files are applied with kubectl apply -n, into any namespace); in files, the
+VirtualService is given without metadata.namespace, the entry is a bare name, and a Gateway of
+that name is in the input in some namespace (the VirtualService is applied into it with kubectl
+apply -n, as workshops do).
 
 Choices where the catalog is silent:
 - An entry is resolved as Istio resolves it: name means <VirtualService namespace>/name, ns/name
@@ -50,7 +54,7 @@ spec:
         host: shop
 `,
 	Remediation: "Point spec.gateways at an existing Gateway (as name in the VirtualService's namespace, or namespace/name), or create the Gateway.",
-	Tables:      []*lint.Table{ByNamespace(lint.KindGateway), NamespacelessGateways, VirtualServicesByGateway},
+	Tables:      []*lint.Table{ByNamespace(lint.KindGateway), NamespacelessGateways, GatewaysByName, VirtualServicesByGateway},
 	Run:         runGatewayNotFound,
 	Affects:     affectsBoundVirtualServices,
 }
@@ -74,6 +78,9 @@ func runGatewayNotFound(pass *lint.Pass) {
 		}
 		if !pass.View.Full() && pass.View.Count(NamespacelessGateways, name) > 0 {
 			continue // a Gateway given without namespace may be applied into ns
+		}
+		if !pass.View.Full() && pass.Resource.DefaultNamespace && !strings.ContainsAny(g, "/.") && pass.View.Count(GatewaysByName, name) > 0 {
+			continue // a VirtualService given without namespace may be applied into the Gateway's
 		}
 		path := fmt.Sprintf("spec.gateways[%d]", i)
 		if pass.View.Full() {

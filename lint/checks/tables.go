@@ -144,6 +144,11 @@ var NamespacelessServices = &lint.Table{Name: "services-namespaceless-by-name", 
 	return []string{r.Name()}
 }}
 
+// GatewaysByName files Gateways by name, whatever their namespace.
+var GatewaysByName = &lint.Table{Name: "gateways-by-name", Kind: lint.KindGateway, Keys: func(r *lint.Resource, _ *lint.Mesh) []string {
+	return []string{r.Name()}
+}}
+
 // ServicesByName files Services by name, whatever their namespace.
 var ServicesByName = &lint.Table{Name: "services-by-name", Kind: lint.KindService, Keys: func(r *lint.Resource, _ *lint.Mesh) []string {
 	return []string{r.Name()}
