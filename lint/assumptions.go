@@ -35,4 +35,6 @@ true of the repository as its authors apply it:
   HTTPRoute is plaintext traffic to its backends.
 - **Fields that do not decode.** When ` + "`invalid-spec`" + ` reports a value it cannot decode
   (` + "`mode: MUTAL`" + `), no other check reads that field as its zero value.
-- **Other documents.** Kinds meshlint does not read are skipped.`
+- **Other documents.** Kinds meshlint does not read are skipped, and so are templates that a tool
+  renders before applying them: a document with a ` + "`{{ .X }}`" + ` action where a value goes
+  (` + "`-v`" + ` lists them). Inside a string, ` + "`{{ }}`" + ` is just text.`

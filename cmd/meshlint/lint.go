@@ -205,7 +205,7 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		rep.Files, rep.Resources, rep.Errors, rep.Rendered = res.Files, len(res.Resources), res.Errors, res.Rendered
 		log.V(1).Info("loaded inputs", "files", res.Files, "resources", len(res.Resources), "errors", len(res.Errors))
 		for _, s := range res.Skipped {
-			log.V(1).Info("skipped: not a Kubernetes object", "file", s.File, "line", s.Line, "reason", s.Reason)
+			log.V(1).Info("skipped a document", "file", s.File, "line", s.Line, "reason", s.Reason)
 		}
 		if whatIf {
 			// The files' resources with the kustomizations' builds; a

@@ -100,6 +100,15 @@ func (d *docDecoder) object(n *yaml.Node, _ string) {
 	if !ok {
 		return
 	}
+	if d.loc.data.mayHoldTemplate() {
+		if p, action := templateAction(n, 0); p != nil {
+			// A file a tool renders before applying it (Go's text/template,
+			// Helm outside a chart): {{ .X }} reads as a flow mapping, and
+			// nobody applies the file as it is.
+			d.skip(p, "an unrendered template: "+action+" is not a value")
+			return
+		}
+	}
 	served := info.Serves(version)
 	if !served && (info.Spec == nil || !lint.GroupServes(group, version)) {
 		// Not a version the API serves the kind in: not this kind.
@@ -478,4 +487,27 @@ func Bytes(name string, data []byte, opts Options) ([]*lint.Resource, []InputErr
 		res.errors = append(res.errors, r.errors...)
 	}
 	return res.resources, res.errors
+}
+
+// templateAction returns the first node below n that is a template action
+// written where a value goes, {{ .X }} (which YAML reads as a flow mapping
+// whose one key is a flow mapping with one null-valued key), and the action
+// as written; nil when there is none. A {{ }} inside a string is a string,
+// and not one.
+func templateAction(n *yaml.Node, depth int) (*yaml.Node, string) {
+	if n == nil || depth > MaxDepth {
+		return nil, ""
+	}
+	if n.Kind == yaml.MappingNode && n.Style&yaml.FlowStyle != 0 && len(n.Content) == 2 && isNull(n.Content[1]) {
+		if inner := n.Content[0]; inner.Kind == yaml.MappingNode && inner.Style&yaml.FlowStyle != 0 &&
+			len(inner.Content) == 2 && inner.Content[0].Kind == yaml.ScalarNode && isNull(inner.Content[1]) {
+			return n, "{{ " + inner.Content[0].Value + " }}"
+		}
+	}
+	for _, c := range n.Content {
+		if p, a := templateAction(c, depth+1); p != nil {
+			return p, a
+		}
+	}
+	return nil, ""
 }

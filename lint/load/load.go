@@ -116,8 +116,8 @@ type Variant struct {
 	Resources []*lint.Resource
 }
 
-// Skipped is a document that was not linted because it is not a
-// Kubernetes object.
+// Skipped is a document that was not linted: it is not a Kubernetes
+// object, or it is a template that a tool renders before applying it.
 type Skipped struct {
 	File   string
 	Line   int

@@ -42,9 +42,19 @@ type source struct {
 
 	once  sync.Once
 	roots []*yaml.Node // the root node of each document of the chunk
+
+	braces    sync.Once
+	hasBraces bool // text holds "{{", as a template's actions do
 }
 
 func newSource(text string) *source { return &source{text: text} }
+
+// mayHoldTemplate reports whether the chunk's text holds "{{", computed
+// once per chunk.
+func (s *source) mayHoldTemplate() bool {
+	s.braces.Do(func() { s.hasBraces = strings.Contains(s.text, "{{") })
+	return s.hasBraces
+}
 
 // root returns the root node of document i of the chunk, or nil.
 func (s *source) root(i int) *yaml.Node {

@@ -1,9 +1,11 @@
 package load
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -81,6 +83,39 @@ func TestSkippedDocuments(t *testing.T) {
 				t.Errorf("errors %+v, skipped %+v; want %d errors, %d skipped", res.Errors, res.Skipped, tc.errors, tc.skipped)
 			}
 		})
+	}
+}
+
+// TestUnrenderedTemplate: a document that a tool renders before applying
+// it ({{ .X }} where a value goes, which YAML reads as a flow mapping) is
+// skipped, saying where; {{ }} inside a string is a string, and a real
+// flow mapping in a string's place stays ML016's to report.
+func TestUnrenderedTemplate(t *testing.T) {
+	const dr = "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: failover, namespace: ha}\nspec:\n  host: ratings\n" +
+		"  trafficPolicy:\n    loadBalancer:\n      localityLbSetting:\n        failover:\n        - from: %s\n          to: west\n"
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"template.yaml": fmt.Sprintf(dr, "{{ .EastMeshRegion }}"),
+		"string.yaml":   "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: x, namespace: ha}\nspec:\n  hosts: [\"{{ .Host }}\"]\n",
+		"mapping.yaml":  strings.ReplaceAll(fmt.Sprintf(dr, "{a: b}"), "failover, ", "real, "),
+	})
+	res := Paths([]string{dir}, nil, Options{})
+	if len(res.Errors) != 0 {
+		t.Fatalf("errors %+v", res.Errors)
+	}
+	if len(res.Skipped) != 1 || filepath.Base(res.Skipped[0].File) != "template.yaml" || res.Skipped[0].Line != 10 ||
+		res.Skipped[0].Reason != "an unrendered template: {{ .EastMeshRegion }} is not a value" {
+		t.Errorf("skipped %+v, want template.yaml:10 as an unrendered template", res.Skipped)
+	}
+	var names []string
+	for _, r := range res.Resources {
+		names = append(names, r.Name())
+		if r.Name() == "real" && len(r.Problems) == 0 {
+			t.Errorf("the flow mapping {a: b} where a string goes has no schema problem")
+		}
+	}
+	if slices.Sort(names); strings.Join(names, ",") != "real,x" {
+		t.Errorf("read %v, want the string's and the real mapping's resources", names)
 	}
 }
 
