@@ -27,6 +27,14 @@ unavailable, cancelled, retriable-status-codes), which has no reset, so it fires
 too. retryOn is read as Istio reads it: a comma-separated list whose entries may
 carry spaces; numeric entries are status codes and never cover a reset.
 
+Quiet when the mesh runs Istio 1.24 or later (--istio-version or mesh.istioVersion)
+and every destination of the route is a Kubernetes service (a bare name or one
+under .svc.<domain>): since 1.24 the server's sidecar retries a request that its
+app's idle connection reset before the request was sent (ENABLE_INBOUND_RETRY_POLICY,
+on by default; the 1.23 compatibility profile turns it off). A route to a host of
+another form may reach a server outside the mesh, which has no such sidecar, and
+is still reported.
+
 Quiet when attempts is 0 (retries disabled on purpose), when retryOn includes a
 policy that retries resets, when the route has no retries block (the mesh default
 applies), and on routes that send nothing upstream (redirect, directResponse) or
@@ -101,8 +109,16 @@ func retryOnCoversReset(retryOn string) bool {
 func runRetryWithoutReset(pass *lint.Pass) {
 	vs := pass.Resource.VirtualService()
 	flagDefault := pass.BoolOption("flagDefaultPolicy")
+	inboundRetry := istioAtLeast(pass.Mesh.IstioVersion, 1, 24)
 	for i, route := range vs.Spec.GetHttp() {
 		if !retryRoutesUpstream(route) {
+			continue
+		}
+		if inboundRetry && routesInCluster(route, pass.Mesh.DomainSuffix) {
+			// Since Istio 1.24 the server's sidecar retries a request its
+			// app's idle connection reset before the request was sent
+			// (ENABLE_INBOUND_RETRY_POLICY, on by default): the race this
+			// check is about no longer reaches the client.
 			continue
 		}
 		path := fmt.Sprintf("spec.http[%d]", i)
@@ -143,6 +159,23 @@ func runRetryWithoutReset(pass *lint.Pass) {
 				"retries of route %s skip connection resets; an idle connection closed by the app fails the request with 503 UC", label)
 		}
 	}
+}
+
+// routesInCluster reports whether every destination of the route is a
+// Kubernetes service host (a bare name, or a name under .svc.<domain>),
+// whose pods have the sidecar that retries resets inbound. A host of
+// another form may be a server outside the mesh.
+func routesInCluster(r *networkingapi.HTTPRoute, domainSuffix string) bool {
+	if len(r.GetRoute()) == 0 {
+		return false
+	}
+	for _, d := range r.GetRoute() {
+		h := strings.ToLower(d.GetDestination().GetHost())
+		if h == "" || !(!strings.Contains(h, ".") || strings.HasSuffix(h, ".svc") || strings.HasSuffix(h, ".svc."+domainSuffix)) {
+			return false
+		}
+	}
+	return true
 }
 
 // retryRoutesUpstream reports whether an HTTP route forwards requests upstream
