@@ -114,6 +114,12 @@ func (r *Renderer) renderChart(ch *chart.Chart, dir string, valueFiles []string)
 		}
 	}
 	note := valuesNote(dir, valueFiles, r.opts.Set)
+	if missing := missingDependencies(ch); len(missing) > 0 {
+		// helm template refuses such a chart until helm dependency build
+		// has run; a repository seldom commits charts/, so the chart's own
+		// templates are linted without them, saying so.
+		note += "; without its dependencies " + strings.Join(missing, ", ") + ", which charts/ does not hold"
+	}
 	chartFile := filepath.Join(dir, "Chart.yaml")
 	if err := chartutil.ProcessDependenciesWithMerge(ch, vals); err != nil {
 		return nil, &load.InputError{File: chartFile, Message: fmt.Sprintf("resolving the chart's dependencies (%s): %v", note, err)}
@@ -143,9 +149,29 @@ func (r *Renderer) renderChart(ch *chart.Chart, dir string, valueFiles []string)
 	return docs, nil
 }
 
+// missingDependencies returns the dependencies Chart.yaml declares that
+// the chart does not hold (charts/ lacks them): those helm template would
+// refuse to render without.
+func missingDependencies(ch *chart.Chart) []string {
+	have := map[string]bool{}
+	for _, d := range ch.Dependencies() {
+		have[d.Name()] = true
+	}
+	var missing []string
+	for _, d := range ch.Metadata.Dependencies {
+		if d != nil && !have[d.Name] {
+			missing = append(missing, d.Name)
+		}
+	}
+	return missing
+}
+
 // valuesNote says which values a rendering used.
 func valuesNote(dir string, files, set []string) string {
-	used := []string{filepath.Join(dir, "values.yaml")}
+	var used []string
+	if _, err := os.Stat(filepath.Join(dir, "values.yaml")); err == nil {
+		used = append(used, filepath.Join(dir, "values.yaml"))
+	}
 	used = append(used, files...)
 	for _, s := range set {
 		used = append(used, "--set "+s)
@@ -153,6 +179,9 @@ func valuesNote(dir string, files, set []string) string {
 	shown := dir
 	if !strings.HasSuffix(shown, string(filepath.Separator)) {
 		shown += string(filepath.Separator)
+	}
+	if len(used) == 0 {
+		return fmt.Sprintf("helm chart %s without values", shown)
 	}
 	return fmt.Sprintf("helm chart %s with values %s", shown, strings.Join(used, ", "))
 }

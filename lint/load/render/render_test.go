@@ -2,10 +2,14 @@ package render
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"helm.sh/helm/v3/pkg/chart"
+
+	"github.com/meshlint/meshlint/lint/load"
 )
 
 func TestSourcePath(t *testing.T) {
@@ -51,5 +55,48 @@ func TestIsRemote(t *testing.T) {
 		if got := isRemote(ref); got != want {
 			t.Errorf("isRemote(%q) = %v, want %v", ref, got, want)
 		}
+	}
+}
+
+// TestChartNote: the note on a chart's rendering names only the values
+// files that exist, and the dependencies Chart.yaml declares that charts/
+// does not hold (helm template refuses those; meshlint renders the chart's
+// own templates and says so).
+func TestChartNote(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		want  string
+	}{
+		{"no values.yaml", map[string]string{
+			"Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+		}, "helm chart DIR/ without values"},
+		{"values.yaml", map[string]string{
+			"Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n", "values.yaml": "a: 1\n",
+		}, "helm chart DIR/ with values DIR/values.yaml"},
+		{"a dependency not vendored", map[string]string{
+			"Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\ndependencies:\n- name: gateway\n  version: 1.0.0\n  repository: https://example.com/charts\n",
+		}, "helm chart DIR/ without values; without its dependencies gateway, which charts/ does not hold"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			tc.files["templates/svc.yaml"] = "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  ports: [{port: 80}]\n"
+			for name, data := range tc.files {
+				p := filepath.Join(dir, name)
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r := New(Options{}).Render(dir, load.HelmChart)
+			if len(r.Errors) != 0 || len(r.Variants) != 1 || len(r.Variants[0]) != 1 {
+				t.Fatalf("rendering: %+v", r)
+			}
+			if got, want := r.Variants[0][0].Note, strings.ReplaceAll(tc.want, "DIR", dir); got != want {
+				t.Errorf("note %q, want %q", got, want)
+			}
+		})
 	}
 }
