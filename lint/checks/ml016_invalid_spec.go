@@ -19,7 +19,9 @@ var InvalidSpec = &lint.Check{
 Istio protobuf schema, field by field, and this check reports each field that does not fit, at
 that field's line:
 - an unknown field (retryon instead of retryOn, a misspelt top-level specs instead of spec), with
-  the field it was probably meant to be: the API server drops it and the default applies, silently;
+  the field it was probably meant to be: kubectl apply (which validates fields strictly by
+  default) refuses the resource, and a client that does not (many GitOps tools, server-side
+  apply without fieldValidation) has the API server drop the field, so the default applies;
 - a value of the wrong type (a string where an integer goes, a list where an object goes, an
   invalid duration): the API server rejects the resource;
 - an unknown enum value (tls.mode: SIMPLEX): the API server rejects the resource;
@@ -70,9 +72,9 @@ func runInvalidSpec(pass *lint.Pass) {
 		case mesh:
 			consequence = "istiod drops the whole mesh config at its next restart and uses defaults"
 		case unknown && !strings.ContainsAny(p.Path, ".["):
-			consequence = "the API server drops it and everything under it"
+			consequence = "kubectl apply refuses the resource; where fields are not validated, the API server drops it and everything under it"
 		case unknown:
-			consequence = "the API server drops it and the default applies"
+			consequence = "kubectl apply refuses the resource; where fields are not validated, the API server drops it and the default applies"
 		default:
 			consequence = "the API server rejects the resource"
 		}
