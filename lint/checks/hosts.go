@@ -138,3 +138,36 @@ func istioFQDN(h, ns, domainSuffix string) string {
 	}
 	return ExpandHost(h, ns, domainSuffix)
 }
+
+// isPlaceholder reports whether a host or reference is a placeholder that
+// docs, charts and kustomize bases leave to be filled in (<your-host>,
+// ${HOST}, $(HOST), {{ .Values.host }}, or a label that is a token such
+// as IDENTITY_HOST, which kustomize replacements and envsubst fill in): a
+// placeholder is not a mistake to report.
+func isPlaceholder(h string) bool {
+	if strings.Contains(h, "<") && strings.Contains(h, ">") || strings.Contains(h, "${") || strings.Contains(h, "$(") || strings.Contains(h, "{{") {
+		return true
+	}
+	for _, label := range strings.FieldsFunc(h, func(r rune) bool { return r == '.' || r == '/' }) {
+		if isToken(label) {
+			return true
+		}
+	}
+	return false
+}
+
+// isToken reports whether s is an upper-case token with underscores
+// (API_HOST, DST_GATEWAY_NAME): letters, digits and at least one '_', not
+// starting with a digit or '_', no lower case.
+func isToken(s string) bool {
+	if len(s) < 3 || s[0] < 'A' || s[0] > 'Z' || !strings.Contains(s, "_") || s[len(s)-1] == '_' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}

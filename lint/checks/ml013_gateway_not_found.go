@@ -24,7 +24,8 @@ where the whole cluster is visible. When the files hold no Gateway at all in the
 namespace, the input is clearly partial there (an application repository binding to a shared
 gateway it does not own): the finding is info, which does not fail CI by default.
 
-Quiet when: the entry is mesh; the Gateway exists; in files, a Gateway of that name is given without
+Quiet when: the entry is mesh; the entry is a placeholder left to fill in (<namespace>/egress,
+${GATEWAY}, GATEWAY_NAME); the Gateway exists; in files, a Gateway of that name is given without
 metadata.namespace (such files are applied with kubectl apply -n, into any namespace); in files, the
 VirtualService is given without metadata.namespace, the entry is a bare name, and a Gateway of
 that name is in the input in some namespace (the VirtualService is applied into it with kubectl
@@ -66,8 +67,8 @@ func runGatewayNotFound(pass *lint.Pass) {
 	}
 	for i, g := range vs.Spec.GetGateways() {
 		ref := GatewayRef(g, pass.Resource.Namespace())
-		if ref == "mesh" {
-			continue
+		if ref == "mesh" || isPlaceholder(g) {
+			continue // a placeholder (<gateway-namespace>/egress) names no Gateway yet
 		}
 		ns, name := SplitRef(ref)
 		if pass.View.Get(lint.Key{Kind: lint.KindGateway, Namespace: ns, Name: name}) != nil {

@@ -235,13 +235,6 @@ func dnsLabelsProblem(domain string) string {
 	return ""
 }
 
-// isPlaceholder reports whether a host is a template placeholder that docs
-// and charts leave for the reader to fill in (<your-host>, ${HOST},
-// {{ .Values.host }}): a placeholder is not a mistake to report.
-func isPlaceholder(h string) bool {
-	return strings.Contains(h, "<") && strings.Contains(h, ">") || strings.Contains(h, "${") || strings.Contains(h, "{{")
-}
-
 // isInteger reports whether strconv.Atoi would accept s (a sign, then
 // digits), without Atoi's error allocation on every host name.
 func isInteger(s string) bool {
@@ -534,7 +527,9 @@ func (c ml027) virtualService() {
 	r := c.pass.Resource
 	vs := &r.VirtualService().Spec
 	hosts := vs.GetHosts()
-	delegate := len(hosts) == 0
+	// No hosts makes a delegate, unless spec.hosts is there and did not
+	// decode (a string, not a list): that is ML016's, not a delegate.
+	delegate := len(hosts) == 0 && !pathUndecoded(r, "spec.hosts")
 	toGateway := len(vs.GetGateways()) > 0 && !contains(vs.GetGateways(), "mesh")
 	if delegate {
 		if len(vs.GetGateways()) > 0 {
