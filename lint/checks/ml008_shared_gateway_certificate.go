@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/net/publicsuffix"
 	networkingapi "istio.io/api/networking/v1alpha3"
 
 	"github.com/meshlint/meshlint/lint"
@@ -30,7 +31,9 @@ subset of the other's (equal selectors included), whatever their namespaces.
 
 Quiet when: one Gateway holds all the hosts (the fix: a single Gateway with a wildcard host, to which
 every VirtualService binds); the certificates differ; the selectors differ (neither is a subset of
-the other).
+the other); no host of one Gateway shares a registrable domain (by the public suffix list) with a
+host of the other, as when per-cluster certificates for *.sjc.example.net and app.example.org are
+mounted at the same path: no certificate is valid for both, so no browser reuses a connection.
 
 Choices where the catalog is silent:
 - A certificate is shared only on the same port number: browsers reuse a connection for the same
@@ -182,7 +185,7 @@ func runSharedGatewayCertificate(pass *lint.Pass) {
 				// the certificate for other hosts.
 				if EveryVariant(pass.View, o, func(o *lint.Resource) bool {
 					theirs, _ := certHosts(o, c.key)
-					return SameWorkload(sel, o.Gateway().Spec.GetSelector()) && len(theirs) > 0 && !slices.Equal(mine, theirs)
+					return SameWorkload(sel, o.Gateway().Spec.GetSelector()) && len(theirs) > 0 && !slices.Equal(mine, theirs) && oneCertificateCovers(mine, theirs)
 				}) {
 					others = append(others, o.Namespace()+"/"+o.Name())
 				}
@@ -199,6 +202,37 @@ func runSharedGatewayCertificate(pass *lint.Pass) {
 				what, c.name, port, gatewaysWord(len(others)), listRefs(others, 3))
 		}
 	}
+}
+
+// oneCertificateCovers reports whether one certificate can plausibly be
+// valid for a host of each list: two hosts under one registrable domain
+// (a.example.com and b.example.com; the public suffix list decides what is
+// registrable), or a host that is not a public DNS name (a bare name, *).
+// A certificate is not valid for app.sjc.example.net and app.example.org
+// at once, so browsers never reuse one connection for both: two Gateways
+// that mount per-cluster certificates at one path are not sharing one.
+func oneCertificateCovers(mine, theirs []string) bool {
+	for _, a := range mine {
+		da, okA := registrableDomain(a)
+		for _, b := range theirs {
+			db, okB := registrableDomain(b)
+			if !okA || !okB || da == db {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// registrableDomain returns the public suffix plus one label of a host
+// (example.com for *.shop.example.com), false when it has none.
+func registrableDomain(host string) (string, bool) {
+	h := strings.TrimPrefix(strings.ToLower(host), "*.")
+	if h == "*" || !strings.Contains(h, ".") {
+		return "", false
+	}
+	d, err := publicsuffix.EffectiveTLDPlusOne(h)
+	return d, err == nil
 }
 
 func gatewaysWord(n int) string {
