@@ -164,6 +164,13 @@ func scanNames(msg string) []nameSpan {
 			wordStart--
 		}
 		kind, ok := kindWord(msg[wordStart:sp])
+		if !ok && len(spans) > 0 {
+			// The next of a list: "gateways a/x, b/y and c/z".
+			last := spans[len(spans)-1]
+			if sep := msg[last.end:start]; sep == ", " || sep == " and " || sep == ", and " {
+				kind, ok, wordStart = last.key.Kind, true, start
+			}
+		}
 		if !ok {
 			continue
 		}
@@ -192,10 +199,12 @@ func validDNS(s string) bool {
 	return first != '-' && first != '.' && last != '-' && last != '.'
 }
 
-// kindWord returns the kind a word of a message stands for, in any case.
+// kindWord returns the kind a word of a message stands for, in any case,
+// singular or plural (gateways, serviceentries).
 func kindWord(word string) (lint.Kind, bool) {
 	for name := range namedKinds {
-		if strings.EqualFold(name, word) {
+		if strings.EqualFold(name, word) || strings.EqualFold(name+"s", word) ||
+			strings.HasSuffix(name, "y") && strings.EqualFold(name[:len(name)-1]+"ies", word) {
 			return lint.Kind(name), true
 		}
 	}

@@ -310,6 +310,10 @@ func TestNamesIn(t *testing.T) {
 			t.Errorf("namesIn[%d] = %v, want %v", i, got[i], want[i])
 		}
 	}
+	list := namesIn("is shared with gateways a/x, b/y and c/z (other hosts); serviceentries d/e, f/g")
+	if len(list) != 5 || list[2] != (lint.Key{Kind: lint.KindGateway, Namespace: "c", Name: "z"}) || list[4].Kind != lint.KindServiceEntry {
+		t.Errorf("lists of names: %v", list)
+	}
 	red := redact(msg, map[lint.Key]bool{want[1]: true, want[2]: true})
 	for _, s := range []string{"from a PeerAuthentication in another namespace;", "; a Gateway in another namespace is not in the input", "gateway passthrough/public", "VirtualService a/b."} {
 		if !strings.Contains(red, s) {
