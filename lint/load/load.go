@@ -166,6 +166,7 @@ func Paths(paths []string, stdin io.Reader, opts Options) *Result {
 		}
 		w.path(p)
 	}
+	w.buildKustomizations()
 	inputs := w.inputs
 	res.Files = len(inputs)
 

@@ -70,6 +70,11 @@ type walker struct {
 	res    *Result
 	inputs []input
 	groups int
+	// kustomizations are the kustomization directories met, built once
+	// the walk is done (see buildKustomizations); named are the
+	// directories the user gave as paths.
+	kustomizations []string
+	named          map[string]bool
 }
 
 func (w *walker) errorf(file, format string, args ...any) {
@@ -99,6 +104,10 @@ func (w *walker) path(p string) {
 		w.file(p, true)
 		return
 	}
+	if w.named == nil {
+		w.named = map[string]bool{}
+	}
+	w.named[absPath(p)] = true
 	var files []string
 	w.dir(p, &files)
 	sort.Strings(files)
@@ -121,7 +130,12 @@ func (w *walker) dir(dir string, files *[]string) {
 		w.errorf(dir, "reading directory: %v", unwrapPathError(err))
 	}
 	if w.opts.Render != nil {
-		if kind := dirKind(entries); kind != 0 {
+		switch kind := dirKind(entries); kind {
+		case Kustomization:
+			w.kustomizations = append(w.kustomizations, dir)
+			return
+		case 0:
+		default:
 			w.render(dir, kind)
 			return
 		}
@@ -142,6 +156,43 @@ func (w *walker) dir(dir string, files *[]string) {
 			}
 		}
 	}
+}
+
+// buildKustomizations builds the kustomizations the walk met, except those
+// that another of them loads (a base, a shared istio/ folder): those are
+// deployed only through their overlays, which the builds hold, so that a
+// base is not linted as it never is applied (with the placeholders its
+// overlays replace) nor each of its findings reported once more. One the
+// user named as a path is built all the same.
+func (w *walker) buildKustomizations() {
+	loaded := map[string]bool{}
+	for _, dir := range w.kustomizations {
+		refs, _, _ := KustomizationRefs(dir)
+		for _, ref := range refs {
+			if strings.Contains(ref, "://") || filepath.IsAbs(ref) {
+				continue
+			}
+			p := filepath.Join(dir, ref)
+			if st, err := os.Stat(p); err == nil && st.IsDir() {
+				loaded[absPath(p)] = true
+			}
+		}
+	}
+	for _, dir := range w.kustomizations {
+		if a := absPath(dir); loaded[a] && !w.named[a] {
+			continue
+		}
+		w.render(dir, Kustomization)
+	}
+	w.kustomizations = nil
+}
+
+// absPath is p made absolute and clean, or p when that fails.
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return filepath.Clean(p)
 }
 
 func (w *walker) render(dir string, kind DirKind) {

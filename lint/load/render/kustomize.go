@@ -14,9 +14,6 @@ import (
 	"github.com/meshlint/meshlint/lint/load"
 )
 
-// kustomizationNames are the file names kustomize reads, in its order.
-var kustomizationNames = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
-
 // originAnnotation is where kustomize records a resource's source file
 // when the kustomization asks for buildMetadata: [originAnnotations].
 const originAnnotation = "config.kubernetes.io/origin"
@@ -88,35 +85,13 @@ func relTo(dir, root, abs string) string {
 	return abs
 }
 
-func kustomizationFile(dir string) string {
-	for _, n := range kustomizationNames {
-		p := filepath.Join(dir, n)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	return filepath.Join(dir, kustomizationNames[0])
-}
+func kustomizationFile(dir string) string { return load.KustomizationFile(dir) }
 
 // isComponent reports whether a kustomization file is a Component
 // (kind: Component), which cannot be built on its own.
 func isComponent(kfile string) bool {
-	data, err := os.ReadFile(kfile)
-	if err != nil {
-		return false
-	}
-	var k struct {
-		Kind string `json:"kind"`
-	}
-	return yaml.Unmarshal(data, &k) == nil && k.Kind == "Component"
-}
-
-// kustomizationRefs are the fields of a kustomization that name other
-// files or kustomizations to load.
-type kustomizationRefs struct {
-	Resources  []string `json:"resources"`
-	Bases      []string `json:"bases"`
-	Components []string `json:"components"`
+	_, kind, ok := load.KustomizationRefs(filepath.Dir(kfile))
+	return ok && kind == "Component"
 }
 
 // checkLocal refuses, before the build, the resources, bases and
@@ -128,32 +103,26 @@ func checkLocal(shown, dir string, seen map[string]bool) []load.InputError {
 	}
 	seen[dir] = true
 	kfile := kustomizationFile(dir)
-	data, err := os.ReadFile(kfile)
-	if err != nil {
-		return nil // krusty reports it
-	}
-	var refs kustomizationRefs
-	if err := yaml.Unmarshal(data, &refs); err != nil {
+	refs, _, ok := load.KustomizationRefs(dir)
+	if !ok {
 		return nil // krusty reports it, with its own words
 	}
 	var errs []load.InputError
-	for _, list := range [][]string{refs.Resources, refs.Bases, refs.Components} {
-		for _, ref := range list {
-			if isRemote(ref) {
-				errs = append(errs, load.InputError{File: filepath.Join(shown, filepath.Base(kfile)),
-					Message: fmt.Sprintf("remote resource %q: meshlint does not fetch remote bases; lint a local copy", ref)})
-				continue
-			}
-			p := filepath.Join(dir, ref)
-			st, err := os.Stat(p)
-			if err != nil {
-				errs = append(errs, load.InputError{File: filepath.Join(shown, filepath.Base(kfile)),
-					Message: fmt.Sprintf("resource %q: not found on disk (remote bases are not fetched)", ref)})
-				continue
-			}
-			if st.IsDir() {
-				errs = append(errs, checkLocal(filepath.Join(shown, ref), p, seen)...)
-			}
+	for _, ref := range refs {
+		if isRemote(ref) {
+			errs = append(errs, load.InputError{File: filepath.Join(shown, filepath.Base(kfile)),
+				Message: fmt.Sprintf("remote resource %q: meshlint does not fetch remote bases; lint a local copy", ref)})
+			continue
+		}
+		p := filepath.Join(dir, ref)
+		st, err := os.Stat(p)
+		if err != nil {
+			errs = append(errs, load.InputError{File: filepath.Join(shown, filepath.Base(kfile)),
+				Message: fmt.Sprintf("resource %q: not found on disk (remote bases are not fetched)", ref)})
+			continue
+		}
+		if st.IsDir() {
+			errs = append(errs, checkLocal(filepath.Join(shown, ref), p, seen)...)
 		}
 	}
 	return errs
