@@ -51,9 +51,14 @@ Choices where the catalog is silent:
     the check stays quiet. Other applyTo kinds (routes, clusters, listener
     filters, waypoints) are not placed against a filter-chain filter and are not
     checked.
-  - Only the router is exempt among the filters Istio builds into every chain:
-    the others (istio.*, envoy.filters.http.cors, fault, ...) move or change
-    between releases, and a priority costs nothing.`,
+  - Also exempt are the HTTP filters istiod builds from the mesh's own APIs
+    (envoy.filters.http.jwt_authn from a RequestAuthentication, rbac from an
+    AuthorizationPolicy, cors, fault, grpc_stats, grpc_web): they are in the
+    generated chain before any patch runs, patches are applied again at each
+    push, and a priority, which orders EnvoyFilters among themselves, would
+    change nothing. The istio.* filters are not (an upgrade renames or
+    replaces them), nor ext_authz (EnvoyFilters add it as often as a CUSTOM
+    AuthorizationPolicy does).`,
 	Example: `apiVersion: networking.istio.io/v1alpha3
 kind: EnvoyFilter
 metadata:
@@ -99,6 +104,9 @@ func runFragileEnvoyFilterInsert(pass *lint.Pass) {
 		}
 		if cp.GetApplyTo() == networkingapi.EnvoyFilter_HTTP_FILTER && httpRouterFilters[anchor] {
 			continue // always present and always last
+		}
+		if cp.GetApplyTo() == networkingapi.EnvoyFilter_HTTP_FILTER && istiodBuiltHTTPFilters[anchor] {
+			continue // built by istiod before any patch, whatever the order
 		}
 		at := fmt.Sprintf("spec.configPatches[%d]", i)
 		if pathUndecoded(pass.Resource, at+".patch.operation") || pathUndecoded(pass.Resource, at+".match.listener") {
