@@ -1,8 +1,10 @@
 package checks
 
 import (
+	"fmt"
 	"slices"
 
+	"google.golang.org/protobuf/proto"
 	networkingapi "istio.io/api/networking/v1alpha3"
 
 	"github.com/meshlint/meshlint/lint"
@@ -31,7 +33,8 @@ such mesh VirtualService and its subsets of H. This works offline, from the mani
 
 Quiet when: the destination names a subset; the VirtualService is also bound to mesh (a combined
 VirtualService, the mesh docs' second fix); no mesh VirtualService for H uses subsets (or none is
-visible).
+visible); the mesh VirtualService's first http route with the same match clauses (both catch-alls,
+or equal clauses) sends H to no subset either: the gateway repeats its routing, bypassing nothing.
 
 Choices where the catalog is silent: H is the destination host expanded as Istio does for short
 names (reviews in the VirtualService's namespace); a mesh VirtualService for *.prod.svc.cluster.local
@@ -139,9 +142,45 @@ func runIngressBypassesSubsetRouting(pass *lint.Pass) {
 		if m == nil {
 			return
 		}
+		var i int
+		if _, err := fmt.Sscanf(path, "spec.http[%d]", &i); err == nil && i < len(vs.Spec.GetHttp()) &&
+			mirrorsWithoutSubset(m.vs, vs.Spec.GetHttp()[i].GetMatch(), host, suffix) {
+			// The gateway repeats the mesh VirtualService's own route for
+			// these requests, which does not split them by version either.
+			return
+		}
 		pass.Report(path, "route to %q has no subset: ingress traffic reaches every version, skipping mesh VirtualService %s/%s (subsets %s)",
 			d.GetHost(), m.vs.Namespace(), m.vs.Name(), listRefs(m.subsets, 3))
 	})
+}
+
+// mirrorsWithoutSubset reports whether the mesh VirtualService has an http
+// route with the same match clauses (both catch-alls, or equal clauses in
+// the same order) that sends host to no subset: then a gateway route for
+// those requests that names no subset bypasses nothing.
+func mirrorsWithoutSubset(mesh *lint.Resource, match []*networkingapi.HTTPMatchRequest, host, suffix string) bool {
+	for _, r := range mesh.VirtualService().Spec.GetHttp() {
+		if len(r.GetMatch()) != len(match) {
+			continue
+		}
+		same := true
+		for k := range match {
+			if !proto.Equal(match[k], r.GetMatch()[k]) {
+				same = false
+				break
+			}
+		}
+		if !same {
+			continue
+		}
+		for _, d := range r.GetRoute() {
+			if d.GetDestination().GetSubset() == "" && ExpandHost(d.GetDestination().GetHost(), mesh.Namespace(), suffix) == host {
+				return true
+			}
+		}
+		return false
+	}
+	return false
 }
 
 // vsHostCovers reports whether one of a VirtualService's expanded hosts
