@@ -118,6 +118,16 @@ func TestDocs(t *testing.T) {
 		}
 		syncBlock(t, filepath.Join("..", "..", "README.md"), "catalog", table.String(), regen)
 	})
+	t.Run("README examples output", func(t *testing.T) {
+		r := runCLI(t, "", "--no-color", filepath.Join("..", "..", "examples"))
+		lines := strings.Split(strings.TrimRight(r.stdout, "\n"), "\n")
+		if r.code != 1 || len(lines) < 3 {
+			t.Fatalf("linting examples/: status %d, %d lines", r.code, len(lines))
+		}
+		// As the README's first command prints it, from the repository root.
+		out := strings.ReplaceAll(strings.Join([]string{lines[0], lines[1], "...", lines[len(lines)-1]}, "\n"), filepath.Join("..", "..")+string(filepath.Separator), "")
+		syncBlock(t, filepath.Join("..", "..", "README.md"), "examples-output", "```\n"+out+"\n```\n", regen)
+	})
 	t.Run("examples/README.md", func(t *testing.T) {
 		syncBlock(t, filepath.Join("..", "..", "examples", "README.md"), "examples", examplesTable(t), regen)
 	})
