@@ -18,10 +18,11 @@ var ConnectTimeoutTooLow = &lint.Check{
 	Summary:  "A connect timeout of a second or less turns ordinary latency into connection failures.",
 	Doc: `A TCP connect timeout of a second or less (connectionPool.tcp.connectTimeout in a
 DestinationRule, or the mesh config's connectTimeout) turns ordinary network latency into connection
-failures: every connection that takes longer to establish is abandoned, the access log shows UF,URX
-and applications see "connection reset" or "upstream connect error". Cross-zone hops, DNS-resolved
-external hosts and busy nodes routinely take longer than a second now and then. The mesh default is
-10s.
+failures: every connection that takes longer to establish is abandoned, the access log shows UF (URX
+once retries run out) and applications see 503 "upstream connect error or disconnect/reset before
+headers. reset reason: connection timeout". Cross-zone hops, DNS-resolved external hosts and busy
+nodes routinely take longer than a second now and then, and one lost SYN alone does: Linux resends
+it after 1s. The mesh default is 10s.
 
 Fires when the timeout is at or below the threshold (option min, default 1s) at any traffic-policy
 level of a DestinationRule: spec.trafficPolicy, its portLevelSettings, each subset's trafficPolicy and
@@ -65,7 +66,11 @@ func runConnectTimeoutTooLow(pass *lint.Pass) {
 		if d > threshold {
 			return
 		}
-		pass.Report(path, "connectTimeout %s is at or below %s: connections slower than that fail with UF,URX (\"connection reset\"); the mesh default is 10s", d, threshold)
+		syn := ""
+		if d <= time.Second {
+			syn = " (a lost SYN alone: Linux resends it after 1s)"
+		}
+		pass.Report(path, "connectTimeout %s is at or below %s: connections slower than that%s fail with 503 UF, \"reset reason: connection timeout\"; the mesh default is 10s", d, threshold, syn)
 	}
 	if mc := pass.Resource.MeshConfig(); mc != nil {
 		if ct := mc.Spec.GetConnectTimeout(); ct != nil {
