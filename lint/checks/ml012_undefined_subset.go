@@ -150,6 +150,16 @@ func runUndefinedSubset(pass *lint.Pass) {
 	}
 }
 
+// subsetConsequence is what an undefined subset does at path: a route's
+// requests get 503 NR; a mirror's copies go nowhere, while clients still
+// get the route's answers.
+func subsetConsequence(path string) string {
+	if strings.Contains(path, ".mirror") {
+		return "the mirrored copies of requests go nowhere (503 NR), so the version it shadows sees no traffic"
+	}
+	return "requests routed to it get 503 NR"
+}
+
 func checkDestinationSubset(pass *lint.Pass, d *networkingapi.Destination, path string) {
 	subset := d.GetSubset()
 	if subset == "" || d.GetHost() == "" {
@@ -187,14 +197,14 @@ func checkDestinationSubset(pass *lint.Pass, d *networkingapi.Destination, path 
 		if len(names) > 0 {
 			defined = "defined: " + strings.Join(names, ", ")
 		}
-		pass.ReportSeverity(lint.SeverityError, path, "subset %q is not defined in %s (%s); requests routed to it get 503 NR",
-			subset, subsetRuleRefs(drs), defined)
+		pass.ReportSeverity(lint.SeverityError, path, "subset %q is not defined in %s (%s); %s",
+			subset, subsetRuleRefs(drs), defined, subsetConsequence(path))
 	case pass.View.Full():
-		pass.ReportSeverity(lint.SeverityError, path, "no DestinationRule for host %q defines subset %q; requests routed to it get 503 NR", host, subset)
+		pass.ReportSeverity(lint.SeverityError, path, "no DestinationRule for host %q defines subset %q; %s", host, subset, subsetConsequence(path))
 	case PartialInput(pass.View, lint.KindDestinationRule, hostNamespace(host, pass.Resource.Namespace(), pass.Mesh.DomainSuffix)):
-		pass.ReportSeverity(lint.SeverityInfo, path, "no DestinationRule for host %q is in the input, which holds none of its namespace; unless one defines subset %q, requests routed to it get 503 NR", host, subset)
+		pass.ReportSeverity(lint.SeverityInfo, path, "no DestinationRule for host %q is in the input, which holds none of its namespace; unless one defines subset %q, %s", host, subset, subsetConsequence(path))
 	default:
-		pass.ReportSeverity(lint.SeverityWarning, path, "no DestinationRule for host %q is in the input; unless one defines subset %q, requests routed to it get 503 NR", host, subset)
+		pass.ReportSeverity(lint.SeverityWarning, path, "no DestinationRule for host %q is in the input; unless one defines subset %q, %s", host, subset, subsetConsequence(path))
 	}
 }
 
