@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -42,7 +43,9 @@ func TestRepository(t *testing.T) {
 		{"ML004", "chart/templates/vs.yaml", 14},
 		{"ML010", "istio-operator.yaml", 7},
 		{"ML001", "kustomize/base/dr.yaml", 0},
-		{"ML003", "web/templates/service.yaml", 8},
+		// Committed helm template output whose templates are not in the
+		// repository: the finding points at the file that is.
+		{"ML003", "web/rendered.yaml", 10},
 	}
 	if diff := cmp.Diff(want, findingsAt(o)); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
@@ -63,7 +66,7 @@ func TestRepository(t *testing.T) {
 
 	// -v lists what was skipped.
 	stderr := runCLI(t, "", "-v", "-o", "json", ".").stderr
-	for _, f := range []string{"tsconfig.json", "hosts.yaml", ".gitlab-ci.yml", "web/workflow.yml", "web/templates/values-doc.yaml"} {
+	for _, f := range []string{"tsconfig.json", "hosts.yaml", ".gitlab-ci.yml", "web/workflow.yml", "web/rendered.yaml"} {
 		if !strings.Contains(stderr, "skipped") || !strings.Contains(stderr, `"file": "`+f+`"`) {
 			t.Errorf("-v does not list %s as skipped:\n%s", f, stderr)
 		}
@@ -73,6 +76,29 @@ func TestRepository(t *testing.T) {
 		if strings.Contains(stderr, f) {
 			t.Errorf("-v names %s: it was read raw:\n%s", f, stderr)
 		}
+	}
+}
+
+// TestCommittedHelmOutput: in a file on disk, a `# Source:` comment names
+// the documents' file only when that file exists (relative to the working
+// directory or to a directory the input is in); otherwise the findings
+// point at the committed file itself, which the user can open.
+func TestCommittedHelmOutput(t *testing.T) {
+	dir := t.TempDir()
+	svc := "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: web}\nspec:\n  ports:\n  - {name: http, port: 443}\n"
+	writeTree(t, dir, map[string]string{
+		"deploy/rendered.yaml":              "---\n# Source: mychart/templates/svc.yaml\n" + svc + "---\n# Source: gone/templates/svc.yaml\n" + strings.ReplaceAll(svc, "name: web,", "name: other,"),
+		"deploy/mychart/templates/svc.yaml": "# the template, not read raw here (excluded)\n",
+	})
+	r := runCLI(t, "", "-o", "json", "--exclude", "mychart", dir)
+	var got []string
+	for _, f := range parseJSON(t, r.stdout).Findings {
+		rel, _ := filepath.Rel(dir, f.File)
+		got = append(got, fmt.Sprintf("%s %s:%d", f.Resource.Name, filepath.ToSlash(rel), f.Line))
+	}
+	want := "web deploy/mychart/templates/svc.yaml:6 other deploy/rendered.yaml:16"
+	if strings.Join(got, " ") != want {
+		t.Errorf("findings at %q, want %q", got, want)
 	}
 }
 

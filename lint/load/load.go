@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"sort"
@@ -177,7 +179,7 @@ func Paths(paths []string, stdin io.Reader, opts Options) *Result {
 	for i, in := range inputs {
 		cs := split(in.name, in.data)
 		if in.note == "" {
-			cs = sourced(cs)
+			cs = sourced(cs, sourceResolver(in.name))
 		}
 		chunks = append(chunks, cs...)
 		ends[i] = len(chunks)
@@ -268,15 +270,55 @@ func looksLikeObject(data string) bool {
 // document: "# Source: chart/templates/vs.yaml".
 var sourceLine = regexp.MustCompile(`^#\s*Source:\s*(\S.*?)\s*$`)
 
+// sourceResolver returns how the `# Source:` comments of the input named
+// name are followed. On stdin or a pipe (helm template | meshlint -), whose
+// text is in no file, every one names the file of the documents after it.
+// In a file on disk (helm template output committed to a repository) only
+// one that names a file which exists does, relative to the working
+// directory or to a directory the input is in, since a finding must point
+// at something the user can open; the others leave the documents in the
+// input itself.
+func sourceResolver(name string) func(src string) (string, bool) {
+	if name == StdinName {
+		return func(src string) (string, bool) { return src, true }
+	}
+	if st, err := os.Stat(name); err == nil && !st.Mode().IsRegular() {
+		return func(src string) (string, bool) { return src, true }
+	}
+	return func(src string) (string, bool) {
+		if regularFile(src) {
+			return src, true
+		}
+		for dir := filepath.Dir(name); ; dir = filepath.Dir(dir) {
+			if p := filepath.Join(dir, src); regularFile(p) {
+				return p, true
+			}
+			if parent := filepath.Dir(dir); parent == dir || dir == "." {
+				return "", false
+			}
+		}
+	}
+}
+
+func regularFile(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular()
+}
+
 // sourced names the documents of an input after the `# Source: path`
 // comment that heads them (helm template output), with lines counted from
 // the line after the comment; documents after one so named, without their
-// own comment, keep its name and go on counting.
-func sourced(cs []chunk) []chunk {
+// own comment, keep its name and go on counting. A comment that resolve
+// refuses leaves the documents where they are, in the input itself.
+func sourced(cs []chunk, resolve func(string) (string, bool)) []chunk {
 	src, base := "", 0
 	for i := range cs {
 		c := &cs[i]
 		if name, cut, ok := sourceComment(c.data); ok {
+			if name, ok = resolve(name); !ok {
+				src = ""
+				continue
+			}
 			src, base = name, c.line+cut
 			c.file, c.data, c.line = name, c.data[offsetOfLine(c.data, cut):], 0
 			continue
