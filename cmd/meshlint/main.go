@@ -136,7 +136,8 @@ those on live resources that appear because of the change; --all reports everyth
 Inputs: a directory holding Chart.yaml is rendered as helm template would (values.yaml, then
 -f/--values and --set; without them, once per ci/*-values.yaml if there are any); one holding a
 kustomization is built as kustomize build would (no plugins, no network). "# Source: path"
-comments name the file of the documents that follow. Documents without apiVersion or kind, and
+comments name the file of the documents that follow (in a file on disk, when that file exists).
+Documents without apiVersion or kind, and
 templates that a tool renders first ({{ .X }} where a value goes), are skipped (-v lists them).
 --exclude GLOB and the config's exclude key leave paths out.
 
