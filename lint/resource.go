@@ -87,6 +87,9 @@ type Locator interface {
 type SchemaProblem struct {
 	Path    string // field path, e.g. spec.http[0].retries.retryon
 	Message string // e.g. unknown field "retryon"
+	// Removed is set for an unknown field that Istio's schema reserves:
+	// one that an older release had (mixerCheckServer), not a typo.
+	Removed bool
 }
 
 // Resource is one typed object the checks read, with where it came from.

@@ -22,6 +22,9 @@ that field's line:
   the field it was probably meant to be: kubectl apply (which validates fields strictly by
   default) refuses the resource, and a client that does not (many GitOps tools, server-side
   apply without fieldValidation) has the API server drop the field, so the default applies;
+- a field that Istio removed (its schema reserves the name: Mixer's mixerCheckServer, a
+  defaultConfig.connectTimeout): in the mesh config a warning that it has no effect, since istiod
+  ignores it; in a resource, like an unknown field;
 - a value of the wrong type (a string where an integer goes, a list where an object goes, an
   invalid duration): the API server rejects the resource;
 - an unknown enum value (tls.mode: SIMPLEX): the API server rejects the resource;
@@ -64,9 +67,14 @@ spec:
 func runInvalidSpec(pass *lint.Pass) {
 	mesh := pass.Resource.Kind == lint.KindMeshConfig
 	for _, p := range pass.Resource.Problems {
-		unknown := strings.HasPrefix(p.Message, "unknown field ")
+		unknown := strings.HasPrefix(p.Message, "unknown field ") || p.Removed
 		var consequence string
 		switch {
+		case mesh && p.Removed:
+			// A mesh config written for an older release: nothing to fix
+			// in a hurry, and nothing it sets has an effect.
+			pass.ReportSeverity(lint.SeverityWarning, p.Path, "%s; istiod ignores it, so it has no effect", p.Message)
+			continue
 		case mesh && unknown:
 			consequence = "istiod ignores it and the default applies"
 		case mesh:

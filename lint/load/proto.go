@@ -34,6 +34,27 @@ func (d *protoDecoder) problem(path, format string, args ...any) {
 	d.problems = append(d.problems, lint.SchemaProblem{Path: path, Message: fmt.Sprintf(format, args...)})
 }
 
+// reserved reports whether the message reserves the field name, as written
+// in YAML (camelCase) or in the proto (snake_case): a field an older Istio
+// release had.
+func reserved(md protoreflect.MessageDescriptor, name string) bool {
+	rn := md.ReservedNames()
+	if rn.Len() == 0 {
+		return false
+	}
+	var snake strings.Builder
+	for i, r := range name {
+		if r >= 'A' && r <= 'Z' {
+			if i > 0 {
+				snake.WriteByte('_')
+			}
+			r += 'a' - 'A'
+		}
+		snake.WriteRune(r)
+	}
+	return rn.Has(protoreflect.Name(name)) || rn.Has(protoreflect.Name(snake.String()))
+}
+
 func deref(n *yaml.Node) *yaml.Node {
 	for n != nil && n.Kind == yaml.AliasNode {
 		n = n.Alias
@@ -205,6 +226,11 @@ func (d *protoDecoder) message(n *yaml.Node, m protoreflect.Message, path *field
 		}
 		fpath := d.path(fieldPath{parent: path, name: name})
 		if fd == nil {
+			if reserved(m.Descriptor(), name) {
+				d.problems = append(d.problems, lint.SchemaProblem{Path: fpath.String(), Removed: true,
+					Message: fmt.Sprintf("field %q%s was removed from Istio (its schema reserves the name)", name, inPath(path.String()))})
+				continue
+			}
 			d.problem(fpath.String(), "unknown field %q%s%s", name, inPath(path.String()), suggest(name, m.Descriptor()))
 			continue
 		}
