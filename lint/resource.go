@@ -115,6 +115,10 @@ type Resource struct {
 	// metadata.namespace and was given the run's default namespace: it is
 	// applied into whatever namespace its user picks (kubectl apply -n).
 	DefaultNamespace bool
+	// Unit names the rendering the resource came from (a Helm chart with
+	// its values, a kustomize build), "" for a plain file. A rendering is
+	// applied at once, like one file.
+	Unit string
 }
 
 // Key returns the resource's identity.

@@ -298,3 +298,34 @@ spec:
 		t.Errorf("findings %v, want ML028 once, on the prod build", names)
 	}
 }
+
+// TestRenderingAppliedTogether: the templates of one chart rendering are
+// applied at once, like one file, so two of them declaring the same mesh
+// host conflict (ML019); the same two files side by side in a directory
+// are alternatives (tutorial steps) and stay quiet.
+func TestRenderingAppliedTogether(t *testing.T) {
+	vs := func(name string) string {
+		return "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: " + name + ", namespace: shop}\nspec:\n  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews}\n"
+	}
+	svc := "apiVersion: v1\nkind: Service\nmetadata: {name: reviews, namespace: shop}\nspec:\n  selector: {app: reviews}\n  ports: [{name: http, port: 80}]\n"
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{
+		"chart/Chart.yaml":             "apiVersion: v2\nname: shop\nversion: 0.1.0\n",
+		"chart/templates/reviews.yaml": vs("reviews"),
+		"chart/templates/canary.yaml":  vs("reviews-canary"),
+		"chart/templates/svc.yaml":     svc,
+		"steps/reviews.yaml":           vs("reviews"),
+		"steps/canary.yaml":            vs("reviews-canary"),
+		"steps/svc.yaml":               svc,
+	})
+	count := func(path string) int {
+		r := runCLI(t, "", "-o", "json", "--enable", "ML019", path)
+		return len(parseJSON(t, r.stdout).Findings)
+	}
+	if n := count(filepath.Join(dir, "chart")); n != 2 {
+		t.Errorf("chart: %d ML019 findings, want 2 (one on each VirtualService)", n)
+	}
+	if n := count(filepath.Join(dir, "steps")); n != 0 {
+		t.Errorf("plain files: %d ML019 findings, want none (separate files may be alternatives)", n)
+	}
+}

@@ -45,7 +45,8 @@ another: Envoy picks the most specific SNI match, so both take effect).
 Also fires when two such Gateways declare the same HTTPS or TLS server host on the same port with
 identical settings: the gateway builds one filter chain per server name, the second Gateway's
 server is dropped, and VirtualServices bound only to that Gateway get 404 (IST0145). In files,
-only when both are in one file (copies in separate files are usually alternatives).
+only when both are in one file or one rendering (copies in separate files are usually
+alternatives).
 
 Choices where the catalog is silent: servers of one and the same Gateway are not compared with each
 other; identical plaintext HTTP servers in two Gateways are not reported (their routes merge by

@@ -40,10 +40,11 @@ Gateway, both visible from the Gateway's namespace, declares the same host and h
 route too. When creation timestamps (cluster mode) show that this VirtualService is the older
 one, its catch-all wins and it is quiet.
 
-In files, only resources of one file are compared: separate files of a repository are often
-alternatives (tutorial steps, a canary and its rollback, per-cluster copies) applied one at a
-time, and a conflict between them is not one the repository has. With the whole cluster visible
-(webhook, --cluster) every pair is.
+In files, only resources of one file, or of one rendering (a chart with its values, a kustomize
+build, applied at once), are compared: separate files of a repository are often alternatives
+(tutorial steps, a canary and its rollback, per-cluster copies) applied one at a time, and a
+conflict between them is not one the repository has. With the whole cluster visible (webhook,
+--cluster) every pair is.
 
 Quiet when: of two mesh VirtualServices one has only http routes and the other only tcp or tls
 routes (they build different parts of the sidecar's configuration); only one of two

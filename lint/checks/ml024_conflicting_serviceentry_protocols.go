@@ -27,10 +27,11 @@ every namespace and the other to any. Istio builds one service port for the host
 one of them, so the listener speaks one protocol: clients of the other protocol fail (HTTP parsed as
 TLS, TLS parsed as HTTP: connection resets and 400 or 503 errors).
 
-In files, only resources of one file are compared: separate files of a repository are often
-alternatives (tutorial steps, a canary and its rollback, per-cluster copies) applied one at a
-time, and a conflict between them is not one the repository has. With the whole cluster visible
-(webhook, --cluster) every pair is.
+In files, only resources of one file, or of one rendering (a chart with its values, a kustomize
+build, applied at once), are compared: separate files of a repository are often alternatives
+(tutorial steps, a canary and its rollback, per-cluster copies) applied one at a time, and a
+conflict between them is not one the repository has. With the whole cluster visible (webhook,
+--cluster) every pair is.
 
 Quiet when: the protocols are equal; the ports or hosts differ (wildcards are not matched against
 names, as IST0177 compares exact hosts); exportTo keeps the two apart (exportTo ["."] in different

@@ -33,10 +33,11 @@ Fires, on each of the two rules, when such a pair:
 - both have a top-level trafficPolicy and the policies differ: spec.trafficPolicy of the newer one is
   dropped whole (its load balancer, connection pool, outlier detection and TLS settings do nothing).
 
-In files, only resources of one file are compared: separate files of a repository are often
-alternatives (tutorial steps, a canary and its rollback, per-cluster copies) applied one at a
-time, and a conflict between them is not one the repository has. With the whole cluster visible
-(webhook, --cluster) every pair is.
+In files, only resources of one file, or of one rendering (a chart with its values, a kustomize
+build, applied at once), are compared: separate files of a repository are often alternatives
+(tutorial steps, a canary and its rollback, per-cluster copies) applied one at a time, and a
+conflict between them is not one the repository has. With the whole cluster visible (webhook,
+--cluster) every pair is.
 
 Quiet when: the rules are in different namespaces (Istio does not merge them: a client uses the rule
 of its own namespace, else the one of the host's namespace, else the root namespace's, which is

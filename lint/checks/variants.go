@@ -32,11 +32,13 @@ func EveryVariant(v lint.View, r *lint.Resource, pred func(*lint.Resource) bool)
 
 // AppliedTogether reports whether two resources are known to be applied
 // together, so that a conflict between them is real: always with the whole
-// cluster visible; in files, when they are in the same file. Separate files
-// of one repository are often alternatives (tutorial steps, per-cluster
-// copies, a canary and its rollback), applied one at a time.
+// cluster visible; in files, when they are in the same file or the same
+// rendering (one chart with its values, one kustomize build, applied at
+// once). Separate files of one repository are often alternatives (tutorial
+// steps, per-cluster copies, a canary and its rollback), applied one at a
+// time.
 func AppliedTogether(v lint.View, a, b *lint.Resource) bool {
-	return v.Full() || a.Source.File == b.Source.File
+	return v.Full() || a.Source.File == b.Source.File || a.Unit != "" && a.Unit == b.Unit
 }
 
 // VariantNote names the file of r when its key has several variants in the

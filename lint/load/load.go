@@ -215,6 +215,7 @@ func Paths(paths []string, stdin io.Reader, opts Options) *Result {
 					res.Rendered = map[*lint.Resource]string{}
 				}
 				res.Rendered[rs] = in.note
+				rs.Unit = in.note
 			}
 		}
 		if in.variant > 0 {
