@@ -329,3 +329,40 @@ func TestRenderingAppliedTogether(t *testing.T) {
 		t.Errorf("plain files: %d ML019 findings, want none (separate files may be alternatives)", n)
 	}
 }
+
+// TestOverlaysReportABaseLineOnce: two overlays of one base build each of
+// its resources once; a mistake on a line of the base is reported once per
+// resource of the base, not once per overlay. A patched copy is another
+// resource and keeps its finding.
+func TestOverlaysReportABaseLineOnce(t *testing.T) {
+	dr := func(name string) string {
+		return "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: " + name + ", namespace: shop}\nspec:\n  host: " + name + "\n  trafficPolicy:\n    outlierDetection: {consecutiveErrors: 5}\n"
+	}
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{
+		"base/kustomization.yaml":            "resources: [dr.yaml]\n",
+		"base/dr.yaml":                       dr("web") + "---\n" + dr("api"),
+		"overlays/dev/kustomization.yaml":    "namePrefix: dev-\nresources: [../../base]\n",
+		"overlays/prod/kustomization.yaml":   "namePrefix: prod-\nnamespace: shop-prod\nresources: [../../base]\n",
+		"overlays/canary/kustomization.yaml": "namePrefix: canary-\nresources: [../../base]\npatches:\n- target: {kind: DestinationRule, name: web}\n  patch: |-\n    - op: replace\n      path: /spec/host\n      value: web-canary\n",
+	})
+	r := runCLI(t, "", "-o", "json", "--enable", "ML028", dir)
+	var got []string
+	for _, f := range parseJSON(t, r.stdout).Findings {
+		got = append(got, f.Resource.Name)
+	}
+	// The three builds of api are alike, one is kept; canary-web's host is
+	// patched, so it is its own; dev-web and prod-web are alike.
+	api, web := 0, 0
+	for _, n := range got {
+		switch {
+		case strings.HasSuffix(n, "-api"):
+			api++
+		case strings.HasSuffix(n, "-web") && n != "canary-web":
+			web++
+		}
+	}
+	if len(got) != 3 || api != 1 || web != 1 || !slices.Contains(got, "canary-web") {
+		t.Errorf("ML028 on %v, want one api, one of dev-web/prod-web and canary-web", got)
+	}
+}

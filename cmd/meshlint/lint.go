@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"golang.org/x/term"
+	"google.golang.org/protobuf/proto"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/meshlint/meshlint/cluster"
@@ -233,6 +236,7 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if len(res.Variants) > 0 {
 			lint.SortFindings(findings)
 		}
+		findings = oncePerSource(findings)
 	}
 	log.V(1).Info("linted", "checks", len(rn.Checks()), "findings", len(findings), "duration", time.Since(start))
 	for _, fd := range findings {
@@ -241,6 +245,50 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	return status()
+}
+
+// oncePerSource keeps one of the findings that renderings of one source
+// document make alike: the overlays of a kustomize base build its
+// resources once each (dev-web, prod-web), and a mistake on a line of the
+// base is one mistake to fix. Two findings are alike when the check, the
+// file, the field path and the message are the same, the resources are of
+// one kind, and their specs are equal (the overlays changed names or
+// namespaces only); a patched copy is another resource and keeps its own.
+func oncePerSource(fs []lint.Finding) []lint.Finding {
+	type at struct{ check, file, path, message, kind string }
+	kept := map[at][]*lint.Resource{}
+	out := fs[:0]
+	for _, f := range fs {
+		if f.Resource.Unit == "" {
+			out = append(out, f)
+			continue
+		}
+		k := at{f.Check.ID, f.Position().File, f.Path, f.Message, string(f.Resource.Kind)}
+		if slices.ContainsFunc(kept[k], func(r *lint.Resource) bool { return sameSpec(r, f.Resource) }) {
+			continue
+		}
+		kept[k] = append(kept[k], f.Resource)
+		out = append(out, f)
+	}
+	return out
+}
+
+// sameSpec reports whether two resources of an Istio kind have equal specs.
+func sameSpec(a, b *lint.Resource) bool {
+	if a.Kind != b.Kind {
+		return false
+	}
+	for _, k := range lint.KindTable() {
+		if k.Kind != a.Kind || k.Spec == nil || k.New == nil {
+			continue
+		}
+		oa, okA := a.Object.(lint.Object)
+		ob, okB := b.Object.(lint.Object)
+		if t := reflect.TypeOf(k.New()); okA && okB && reflect.TypeOf(oa) == t && reflect.TypeOf(ob) == t {
+			return proto.Equal(k.Spec(oa), k.Spec(ob))
+		}
+	}
+	return false
 }
 
 // exitStatus is 2 when an input could not be read, else 1 when a shown
