@@ -148,10 +148,17 @@ func isPlaceholder(h string) bool {
 	if strings.Contains(h, "<") && strings.Contains(h, ">") || strings.Contains(h, "${") || strings.Contains(h, "$(") || strings.Contains(h, "{{") {
 		return true
 	}
-	for _, label := range strings.FieldsFunc(h, func(r rune) bool { return r == '.' || r == '/' }) {
-		if isToken(label) {
+	for start := 0; start < len(h); {
+		end := strings.IndexAny(h[start:], "./")
+		if end < 0 {
+			end = len(h)
+		} else {
+			end += start
+		}
+		if isToken(h[start:end]) {
 			return true
 		}
+		start = end + 1
 	}
 	return false
 }
