@@ -286,17 +286,31 @@ func sourceResolver(name string) func(src string) (string, bool) {
 	if st, err := os.Stat(name); err == nil && !st.Mode().IsRegular() {
 		return func(src string) (string, bool) { return src, true }
 	}
+	// Rendered output names the same template once per document: each is
+	// looked for on disk once.
+	found := map[string]string{}
 	return func(src string) (string, bool) {
-		if regularFile(src) {
-			return src, true
+		p, ok := found[src]
+		if !ok {
+			p = findSource(name, src)
+			found[src] = p
 		}
-		for dir := filepath.Dir(name); ; dir = filepath.Dir(dir) {
-			if p := filepath.Join(dir, src); regularFile(p) {
-				return p, true
-			}
-			if parent := filepath.Dir(dir); parent == dir || dir == "." {
-				return "", false
-			}
+		return p, p != ""
+	}
+}
+
+// findSource returns src as a regular file from the working directory or
+// from a directory the input name is in, or "".
+func findSource(name, src string) string {
+	if regularFile(src) {
+		return src
+	}
+	for dir := filepath.Dir(name); ; dir = filepath.Dir(dir) {
+		if p := filepath.Join(dir, src); regularFile(p) {
+			return p
+		}
+		if parent := filepath.Dir(dir); parent == dir || dir == "." {
+			return ""
 		}
 	}
 }

@@ -228,7 +228,7 @@ func (d *protoDecoder) message(n *yaml.Node, m protoreflect.Message, path *field
 		if fd == nil {
 			if reserved(m.Descriptor(), name) {
 				d.problems = append(d.problems, lint.SchemaProblem{Path: fpath.String(), Removed: true,
-					Message: fmt.Sprintf("field %q%s was removed from Istio (its schema reserves the name)", name, inPath(path.String()))})
+					Message: fmt.Sprintf("field %q%s was removed from Istio (its schema reserves the name)%s", name, inPath(path.String()), suggest(name, m.Descriptor()))})
 				continue
 			}
 			d.problem(fpath.String(), "unknown field %q%s%s", name, inPath(path.String()), suggest(name, m.Descriptor()))
